@@ -131,16 +131,18 @@ internal sealed class WorkloadApiIdentitySource : IIdentityMaterialSource, IHost
 
                 WorkloadApiLog.StreamEnded(_logger);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+#pragma warning disable CA1031 // Shutting down: gRPC reports our own cancellation as RpcException(Cancelled) or OperationCanceledException.
+            catch (Exception) when (stopping.IsCancellationRequested)
+#pragma warning restore CA1031
             {
                 return;
             }
-            catch (RpcException ex) when (!stopping.IsCancellationRequested)
+            catch (RpcException ex)
             {
                 WorkloadApiLog.StreamFailed(_logger, ex.StatusCode, ex.Status.Detail);
             }
 #pragma warning disable CA1031 // The watch must outlive any failure: giving up leaves the sidecar to expire.
-            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            catch (Exception ex)
 #pragma warning restore CA1031
             {
                 WorkloadApiLog.ConnectionFailed(_logger, ex.GetType().Name);
@@ -165,6 +167,14 @@ internal sealed class WorkloadApiIdentitySource : IIdentityMaterialSource, IHost
         if (error != SvidUpdateError.None)
         {
             WorkloadApiLog.UpdateRefused(_logger, error);
+            return;
+        }
+
+        // Every reconnect starts with the agent's full current state; the same content again is not a change, and
+        // consumers should not rebuild TLS contexts for it.
+        if (Snapshot is { } previous && previous.Revision == snapshot!.Revision)
+        {
+            snapshot.Material.ServerCertificate.Dispose();
             return;
         }
 

@@ -9,9 +9,11 @@ namespace SidecarProxy.Identity.WorkloadApi;
 /// <param name="Fingerprint">"sha256:" + hex of the leaf's DER, for logs.</param>
 /// <param name="NotBefore">Start of the leaf's validity.</param>
 /// <param name="NotAfter">End of the leaf's validity.</param>
+/// <param name="Revision">Fingerprints of everything in the material; equal revisions carry equal content.</param>
 internal sealed record WorkloadApiSnapshot(
     IdentityMaterial Material,
     string SpiffeId,
     string Fingerprint,
     DateTimeOffset NotBefore,
-    DateTimeOffset NotAfter);
+    DateTimeOffset NotAfter,
+    string Revision);

@@ -69,7 +69,8 @@ internal static class X509SvidResponseConverter
                 svid.SpiffeId,
                 Fingerprint(leafWithKey!),
                 new DateTimeOffset(leafWithKey!.NotBefore.ToUniversalTime()),
-                new DateTimeOffset(leafWithKey!.NotAfter.ToUniversalTime()));
+                new DateTimeOffset(leafWithKey!.NotAfter.ToUniversalTime()),
+                Revision(leafWithKey!, intermediates, bundles!));
             keep = true;
             return SvidUpdateError.None;
         }
@@ -96,6 +97,29 @@ internal static class X509SvidResponseConverter
     {
         ArgumentNullException.ThrowIfNull(certificate);
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
+    }
+
+    private static string Revision(
+        X509Certificate2 leaf,
+        X509Certificate2Collection intermediates,
+        IReadOnlyDictionary<string, X509Certificate2Collection> bundles)
+    {
+        var text = new System.Text.StringBuilder(Fingerprint(leaf));
+        foreach (var intermediate in intermediates)
+        {
+            text.Append(" i:").Append(Fingerprint(intermediate));
+        }
+
+        foreach (var (trustDomain, bundle) in bundles.OrderBy(b => b.Key, StringComparer.Ordinal))
+        {
+            text.Append(' ').Append(trustDomain).Append('=');
+            foreach (var certificate in bundle)
+            {
+                text.Append(Fingerprint(certificate)).Append(',');
+            }
+        }
+
+        return text.ToString();
     }
 
     private static SvidUpdateError CheckLeaf(X509Certificate2 leaf, string spiffeId, DateTimeOffset now)
