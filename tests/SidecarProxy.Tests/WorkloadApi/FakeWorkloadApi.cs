@@ -17,9 +17,13 @@ internal sealed class FakeWorkloadApi : SpiffeWorkloadAPI.SpiffeWorkloadAPIBase
     private CancellationTokenSource _endStreams = new();
     private int _streams;
     private int _rejected;
+    private int _writes;
 
     /// <summary>Streams accepted so far (each reconnect adds one).</summary>
     public int Streams => Volatile.Read(ref _streams);
+
+    /// <summary>Messages written to streams so far, across all streams.</summary>
+    public int Writes => Volatile.Read(ref _writes);
 
     /// <summary>Calls refused (missing header or <see cref="DenyWith"/>).</summary>
     public int Rejected => Volatile.Read(ref _rejected);
@@ -91,6 +95,7 @@ internal sealed class FakeWorkloadApi : SpiffeWorkloadAPI.SpiffeWorkloadAPIBase
             if (current is not null && !ReferenceEquals(current, sent))
             {
                 await responseStream.WriteAsync(current, stop.Token);
+                Interlocked.Increment(ref _writes);
                 sent = current;
             }
 

@@ -193,11 +193,13 @@ public sealed class WorkloadApiIdentitySourceTests : IAsyncLifetime
         var initial = await changes.NextAsync();
 
         server.Api.EndStreams();
-        await WaitUntilAsync(() => server.Api.Streams >= 2);
+
+        // Second write = the same state sent again on the new stream, ahead of anything published after it.
+        await WaitUntilAsync(() => server.Api.Writes >= 2);
         var next = Svid();
         server.Api.Publish(WorkloadApiMessages.Response(next, _ca));
 
-        // The reconnect delivered the same state first; had it been republished, it would be the next change.
+        // Had the repeated state been republished, it would be the next change.
         var published = await changes.NextAsync();
         Assert.Equal(next.Leaf.RawData, published.ServerCertificate.RawData);
         Assert.NotSame(initial, published);

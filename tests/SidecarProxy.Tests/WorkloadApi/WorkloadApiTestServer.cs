@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace SidecarProxy.Tests.WorkloadApi;
@@ -46,6 +47,10 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
+
+        // Stopping aborts open streams at once, as when an agent process dies; a graceful drain would wait for
+        // streams that by design never end on their own.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.Zero);
         builder.Services.AddSingleton(api);
         var app = builder.Build();
         app.MapGrpcService<FakeWorkloadApi>();
