@@ -18,6 +18,7 @@ internal sealed class FakeWorkloadApi : SpiffeWorkloadAPI.SpiffeWorkloadAPIBase
     private int _streams;
     private int _rejected;
     private int _writes;
+    private StatusCode? _denyWith;
 
     /// <summary>Streams accepted so far (each reconnect adds one).</summary>
     public int Streams => Volatile.Read(ref _streams);
@@ -29,7 +30,25 @@ internal sealed class FakeWorkloadApi : SpiffeWorkloadAPI.SpiffeWorkloadAPIBase
     public int Rejected => Volatile.Read(ref _rejected);
 
     /// <summary>When set, every call fails with this status, as SPIRE does for a workload with no entries.</summary>
-    public StatusCode? DenyWith { get; set; }
+    public StatusCode? DenyWith
+    {
+        // Set by the test thread, read by request threads.
+        get
+        {
+            lock (_gate)
+            {
+                return _denyWith;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                _denyWith = value;
+            }
+        }
+    }
 
     public void Publish(X509SVIDResponse response)
     {
