@@ -68,6 +68,23 @@ public sealed class WorkloadApiIdentitySourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TcpEndpoint_FetchesLikeUnixSocket()
+    {
+        var svid = Svid();
+        var api = new FakeWorkloadApi();
+        api.Publish(WorkloadApiMessages.Response(svid, _ca));
+        var server = await WorkloadApiTestServer.StartTcpAsync(api);
+        _asyncDisposables.Add(server);
+        var source = CreateSource(server.Address);
+        using var changes = new IdentityChangeRecorder(source);
+
+        await source.StartAsync(CancellationToken.None);
+
+        Assert.StartsWith("tcp://127.0.0.1:", server.Address, StringComparison.Ordinal);
+        Assert.Equal(svid.Leaf.RawData, (await changes.NextAsync()).ServerCertificate.RawData);
+    }
+
+    [Fact]
     public async Task RotationPushedByAgent_ReplacesCertificateWithoutRestart()
     {
         var server = await StartServerAsync(WorkloadApiMessages.Response(Svid(), _ca));
@@ -222,7 +239,7 @@ public sealed class WorkloadApiIdentitySourceTests : IAsyncLifetime
         var restartedApi = new FakeWorkloadApi();
         var next = Svid();
         restartedApi.Publish(WorkloadApiMessages.Response(next, _ca));
-        var restarted = await WorkloadApiTestServer.StartAsync(restartedApi, server.SocketPath);
+        var restarted = await WorkloadApiTestServer.StartAsync(restartedApi, server.SocketPath!);
         _asyncDisposables.Add(restarted);
 
         var updated = await changes.NextAsync();

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -14,20 +15,22 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
     private readonly bool _ownsFolder;
     private bool _stopped;
 
-    private WorkloadApiTestServer(WebApplication app, string socketPath, FakeWorkloadApi api, bool ownsFolder)
+    private WorkloadApiTestServer(WebApplication app, string? socketPath, FakeWorkloadApi api, bool ownsFolder, string address)
     {
         _app = app;
+        Address = address;
         _ownsFolder = ownsFolder;
         SocketPath = socketPath;
         Api = api;
     }
 
-    public string SocketPath { get; }
+    /// <summary>The Unix socket path, or null for a TCP server.</summary>
+    public string? SocketPath { get; }
 
     public FakeWorkloadApi Api { get; }
 
     /// <summary>The address as SPIFFE_ENDPOINT_SOCKET would carry it.</summary>
-    public string Address => "unix://" + SocketPath;
+    public string Address { get; }
 
     public static string NewSocketPath()
     {
@@ -42,10 +45,25 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
     {
         var ownsFolder = socketPath is null;
         socketPath ??= NewSocketPath();
+        var app = await StartAppAsync(api, kestrel =>
+            kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2));
+        return new WorkloadApiTestServer(app, socketPath, api, ownsFolder, "unix://" + socketPath);
+    }
+
+    /// <summary>The <c>tcp://IP:port</c> form of the endpoint: 127.0.0.1, a port the OS picks.</summary>
+    public static async Task<WorkloadApiTestServer> StartTcpAsync(FakeWorkloadApi api)
+    {
+        var app = await StartAppAsync(api, kestrel =>
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        var bound = new Uri(app.Urls.Single());
+        return new WorkloadApiTestServer(app, socketPath: null, api, ownsFolder: false, $"tcp://127.0.0.1:{bound.Port}");
+    }
+
+    private static async Task<WebApplication> StartAppAsync(FakeWorkloadApi api, Action<KestrelServerOptions> listen)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(listen);
         builder.Services.AddGrpc();
 
         // Stopping aborts open streams at once, as when an agent process dies; a graceful drain would wait for
@@ -55,7 +73,7 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<FakeWorkloadApi>();
         await app.StartAsync();
-        return new WorkloadApiTestServer(app, socketPath, api, ownsFolder);
+        return app;
     }
 
     /// <summary>Stops the server and removes its socket file, leaving the folder for a restart on the same path.</summary>
@@ -69,7 +87,7 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
         _stopped = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
-        if (File.Exists(SocketPath))
+        if (SocketPath is not null && File.Exists(SocketPath))
         {
             File.Delete(SocketPath);
         }
@@ -78,7 +96,7 @@ internal sealed class WorkloadApiTestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        var folder = Path.GetDirectoryName(SocketPath)!;
+        var folder = SocketPath is null ? null : Path.GetDirectoryName(SocketPath);
         if (_ownsFolder && Directory.Exists(folder))
         {
             Directory.Delete(folder, recursive: true);
