@@ -16,4 +16,7 @@ internal enum SvidUpdateError
     EmptyBundle,
     InvalidFederatedTrustDomain,
     Expired,
+
+    /// <summary>The message made a parser fail in a way the checks above do not name.</summary>
+    Unreadable,
 }

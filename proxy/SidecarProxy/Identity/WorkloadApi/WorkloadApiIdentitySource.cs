@@ -163,7 +163,20 @@ internal sealed class WorkloadApiIdentitySource : IIdentityMaterialSource, IHost
 
     private void Apply(X509SVIDResponse response)
     {
-        var error = X509SvidResponseConverter.TryConvert(response, _time.GetUtcNow(), out var snapshot);
+        SvidUpdateError error;
+        WorkloadApiSnapshot? snapshot;
+        try
+        {
+            error = X509SvidResponseConverter.TryConvert(response, _time.GetUtcNow(), out snapshot);
+        }
+#pragma warning disable CA1031 // Parsers throw more than they document; a message nobody can read is refused, not fatal.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            error = SvidUpdateError.Unreadable;
+            snapshot = null;
+        }
+
         if (error != SvidUpdateError.None)
         {
             WorkloadApiLog.UpdateRefused(_logger, error);
