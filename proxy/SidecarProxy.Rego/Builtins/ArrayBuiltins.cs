@@ -2,13 +2,14 @@ using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Rego.Builtins;
 
-/// <summary>array.concat, array.slice, array.reverse (OPA's v1/topdown/array.go).</summary>
+/// <summary>array.concat, array.flatten, array.slice, array.reverse (OPA's v1/topdown/array.go).</summary>
 internal static class ArrayBuiltins
 {
     public static void Register(BuiltinRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.Add("array.concat", 2, Concat);
+        registry.Add("array.flatten", 1, Flatten);
         registry.Add("array.slice", 3, Slice);
         registry.Add("array.reverse", 1, Reverse);
     }
@@ -31,6 +32,26 @@ internal static class ArrayBuiltins
         a.Items.CopyTo(items);
         b.Items.CopyTo(items.AsSpan(a.Count));
         return new RegoArray(items);
+    }
+
+    // One level only: array items are spliced in, any other item is kept as it is (OPA 1.13).
+    private static RegoValue Flatten(BuiltinContext context, RegoValue[] args)
+    {
+        var array = Operands.Array(args, 0);
+        var items = new List<RegoValue>(array.Count);
+        foreach (var item in array.Items)
+        {
+            if (item is RegoArray inner)
+            {
+                items.AddRange(inner.AsList());
+            }
+            else
+            {
+                items.Add(item);
+            }
+        }
+
+        return new RegoArray(items.ToArray());
     }
 
     // Indices are clamped, never an error: stop to [0, len], start to [0, stop].

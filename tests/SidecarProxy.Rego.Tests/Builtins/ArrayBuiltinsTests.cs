@@ -15,6 +15,16 @@ public sealed class ArrayBuiltinsTests
     }
 
     [Theory]
+    [InlineData("[]", "[]")]
+    [InlineData("[[1, 2], [3, 4], [5]]", "[1, 2, 3, 4, 5]")]
+    [InlineData("[[[1], [2, 3, []]], [[4, 5]]]", "[[1], [2, 3, []], [4, 5]]")]
+    [InlineData("[[1, 2], \"string\", [3, {\"a\": \"b\"}], 4.5, [6, [7, 8]]]", "[1, 2, \"string\", 3, {\"a\": \"b\"}, 4.5, 6, [7, 8]]")]
+    public void Flatten_OneLevel(string input, string expected) => Is(expected, "array.flatten", J(input));
+
+    [Fact]
+    public void Flatten_RequiresArray() => TypeError("operand 1 must be array but got number", "array.flatten", N("42"));
+
+    [Theory]
     [InlineData("[1, 2, 3, 4, 5]", 1, 3, "[2, 3]")]
     [InlineData("[1, 2, 3, 4, 5]", -2, 2, "[1, 2]")]
     [InlineData("[1, 2, 3, 4, 5]", 3, 100, "[4, 5]")]
