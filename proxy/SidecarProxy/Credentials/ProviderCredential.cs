@@ -1,0 +1,13 @@
+using System.Text;
+
+namespace SidecarProxy.Credentials;
+
+/// <summary>What a provider returns: the header value and when it expires. Redacted in <see cref="ToString"/>.</summary>
+internal sealed record ProviderCredential(string HeaderValue, DateTimeOffset ExpiresAt)
+{
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("HeaderValue = [redacted], ExpiresAt = ").Append(ExpiresAt.ToString("O"));
+        return true;
+    }
+}

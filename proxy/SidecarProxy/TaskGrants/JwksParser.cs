@@ -1,0 +1,44 @@
+using Microsoft.IdentityModel.Tokens;
+
+namespace SidecarProxy.TaskGrants;
+
+/// <summary>
+/// Turns a JWKS document into verification keys, keeping only asymmetric signing keys: a symmetric
+/// (<c>oct</c>) key in a published set is a misconfiguration that would let anyone who fetched it sign.
+/// </summary>
+internal static class JwksParser
+{
+    public static IReadOnlyList<SecurityKey>? TryParse(string json, out string? problem)
+    {
+        JsonWebKeySet set;
+        try
+        {
+            set = new JsonWebKeySet(json);
+        }
+        catch (ArgumentException)
+        {
+            problem = "not a JWKS document";
+            return null;
+        }
+
+        var keys = new List<SecurityKey>();
+        foreach (var jwk in set.Keys)
+        {
+            var usable = jwk.Kty is JsonWebAlgorithmsKeyTypes.RSA or JsonWebAlgorithmsKeyTypes.EllipticCurve
+                && (string.IsNullOrEmpty(jwk.Use) || jwk.Use == JsonWebKeyUseNames.Sig);
+            if (usable)
+            {
+                keys.Add(jwk);
+            }
+        }
+
+        if (keys.Count == 0)
+        {
+            problem = "no RSA or EC signing keys";
+            return null;
+        }
+
+        problem = null;
+        return keys;
+    }
+}
