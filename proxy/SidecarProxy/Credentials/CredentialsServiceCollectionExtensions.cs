@@ -29,7 +29,9 @@ internal static class CredentialsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CredentialsOptions>, CredentialsOptionsValidator>());
 
         // Per-call deadlines come from each provider's Timeout; the client-wide one is only a backstop.
-        services.AddHttpClient(TokenEndpointClient.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(1));
+        // Header values are credentials (Basic client auth); the factory's request logging must never show them.
+        services.AddHttpClient(TokenEndpointClient.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(1))
+            .RedactLoggedHeaders(_ => true);
         services.TryAddSingleton<ISidecarIdentity>(sp => new ServerCertificateSidecarIdentity(sp.GetService<IIdentityMaterialSource>()));
         services.TryAddSingleton<SigningKeyRegistry>();
         services.TryAddSingleton<JwksDocumentBuilder>();
