@@ -34,7 +34,7 @@ internal sealed class CredentialBroker(
             var limit = CredentialLifetime.Limit(time.GetUtcNow(), normalized, provider.MaxTtl);
             var key = new CredentialCacheKey(provider.Name, normalized.SpiffeId, normalized.TaskId, normalized.ToolId, ScopeSet.Join(normalized.Scopes));
             var (credential, hit) = await cache.GetOrFetchAsync(key, limit, ct => provider.IssueAsync(normalized, ct), cancellationToken);
-            var fingerprint = CredentialFingerprint.Of(credential.HeaderValue);
+            var fingerprint = credential.Fingerprint;
             if (!hit)
             {
                 CredentialLog.CredentialIssued(logger, provider.Name, provider.Kind, request.SpiffeId, request.TaskId, request.ToolId, fingerprint, credential.ExpiresAt);

@@ -21,16 +21,11 @@ internal static class JwksParser
             return null;
         }
 
-        var keys = new List<SecurityKey>();
-        foreach (var jwk in set.Keys)
-        {
-            var usable = jwk.Kty is JsonWebAlgorithmsKeyTypes.RSA or JsonWebAlgorithmsKeyTypes.EllipticCurve
-                && (string.IsNullOrEmpty(jwk.Use) || jwk.Use == JsonWebKeyUseNames.Sig);
-            if (usable)
-            {
-                keys.Add(jwk);
-            }
-        }
+        // GetSigningKeys skips encryption keys and converts each JWK once into an RSA/ECDsa key, instead
+        // of on every verification.
+        var keys = set.GetSigningKeys()
+            .Where(k => k is RsaSecurityKey or ECDsaSecurityKey or JsonWebKey { Kty: JsonWebAlgorithmsKeyTypes.RSA or JsonWebAlgorithmsKeyTypes.EllipticCurve })
+            .ToList();
 
         if (keys.Count == 0)
         {
