@@ -30,7 +30,9 @@ internal static class CredentialsServiceCollectionExtensions
 
         // Per-call deadlines come from each provider's Timeout; the client-wide one is only a backstop.
         // Header values are credentials (Basic client auth); the factory's request logging must never show them.
+        // A redirect from a token endpoint is answered as an error, not followed with the client's credentials.
         services.AddHttpClient(TokenEndpointClient.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(1))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
             .RedactLoggedHeaders(_ => true);
         services.TryAddSingleton<ISidecarIdentity>(sp => new ServerCertificateSidecarIdentity(sp.GetService<IIdentityMaterialSource>()));
         services.TryAddSingleton<SigningKeyRegistry>();

@@ -17,7 +17,9 @@ internal static class TaskGrantsServiceCollectionExtensions
             .Bind(configuration.GetSection(TaskGrantOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskGrantOptions>, TaskGrantOptionsValidator>());
-        services.AddHttpClient(UrlJwksKeySource.HttpClientName).RedactLoggedHeaders(_ => true);
+        services.AddHttpClient(UrlJwksKeySource.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .RedactLoggedHeaders(_ => true);
         services.TryAddSingleton<ITaskGrantKeySource>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<TaskGrantOptions>>().Value;

@@ -38,7 +38,7 @@ public sealed class AuditWriterTests : IDisposable
     public async Task NRecords_NParseableLinesAfterDispose()
     {
         const int n = 1000;
-        var path = _dir.File_("audit.jsonl");
+        var path = _dir.PathOf("audit.jsonl");
         var writer = FileWriter(path);
 
         for (var i = 0; i < n; i++)
@@ -71,7 +71,7 @@ public sealed class AuditWriterTests : IDisposable
     [Fact]
     public async Task ConcurrentWriters_AllLinesWrittenWhole()
     {
-        var path = _dir.File_("audit.jsonl");
+        var path = _dir.PathOf("audit.jsonl");
         var writer = FileWriter(path);
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(() =>
@@ -104,7 +104,7 @@ public sealed class AuditWriterTests : IDisposable
     [Fact]
     public async Task StopAsync_DrainsQueueBeforeReturning()
     {
-        var path = _dir.File_("audit.jsonl");
+        var path = _dir.PathOf("audit.jsonl");
         var writer = FileWriter(path);
         await writer.StartAsync(default);
         for (var i = 0; i < 300; i++)

@@ -36,7 +36,7 @@ public sealed class CanaryLeakTests : IDisposable
     public async Task NoCanaryInLogsExceptionsOrAudit_OnlyInInjectedHeader()
     {
         var secretPath = _dir.Write("client-secret", ClientSecret);
-        var auditPath = _dir.File_("audit.jsonl");
+        var auditPath = _dir.PathOf("audit.jsonl");
         await using var host = new CredentialTestHost(new()
         {
             ["Sidecar:Credentials:good:Kind"] = "oauth2_client_credentials",
@@ -94,7 +94,7 @@ public sealed class CanaryLeakTests : IDisposable
             exceptions.Add(await FailureText(() => host.Broker.GetAsync("bad", request, default)));
         }
 
-        File.Delete(_dir.File_("gone-secret"));
+        File.Delete(_dir.PathOf("gone-secret"));
         exceptions.Add(await FailureText(() => host.Broker.GetAsync("legacy-gone", request, default)));
         _sts.Reply(403, $$"""{"error":"access_denied","subject":"{{StsToken}}"}""");
         exceptions.Add(await FailureText(() => host.Broker.GetAsync("sts", request with { TaskId = "t-2" }, default)));

@@ -18,7 +18,7 @@ public sealed class TempDirectory : IDisposable
         return file;
     }
 
-    public string File_(string name) => System.IO.Path.Combine(Path, name);
+    public string PathOf(string name) => System.IO.Path.Combine(Path, name);
 
     public void Dispose()
     {
