@@ -67,6 +67,13 @@ internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, 
             throw new CredentialUnavailableException(
                 $"credential provider '{providerName}': token endpoint unreachable", CredentialFailure.Unreachable);
         }
+        catch (IOException)
+        {
+            // The connection broke while the body was being read.
+            CredentialLog.TokenEndpointUnreachable(logger, providerName, HttpRequestError.ResponseEnded);
+            throw new CredentialUnavailableException(
+                $"credential provider '{providerName}': token endpoint unreachable", CredentialFailure.Unreachable);
+        }
     }
 
     private async Task AddClientAuthenticationAsync(
