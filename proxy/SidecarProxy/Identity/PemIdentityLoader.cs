@@ -39,8 +39,9 @@ internal static class PemIdentityLoader
             using var publicOnly = chain[0];
             server = X509Certificate2.CreateFromPem(PemFor(publicOnly), keyPem);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
+            // A key that does not match the certificate surfaces as ArgumentException.
             DisposeAll(chain);
             throw new IdentityLoadException(
                 $"server key '{files.ServerKey}' is unreadable or does not match server certificate '{files.ServerCertificate}': {ex.Message}",

@@ -42,8 +42,8 @@ internal static class SidecarPipeline
 
             // 6. Credential: request transforms strip agent credentials, apply the decision's headers and
             //    inject the tool credential (transform providers, in registration order).
-            // 7. Forward: YARP's own stages, then its forwarder.
-            proxy.UseSessionAffinity();
+            // 7. Forward: YARP's own stages, then its forwarder. No session affinity: agents do not carry
+            //    YARP's affinity cookie, and it would need Data Protection keys.
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
