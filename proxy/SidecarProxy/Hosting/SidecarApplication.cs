@@ -49,8 +49,9 @@ internal static class SidecarApplication
         AddEnvironmentDefaults(builder);
         AddSidecarServices(builder.Services, builder.Configuration);
 
-        var app = builder.Build();
-        var options = ValidateOptions(app.Services);
+        // Building the host already constructs Kestrel and, through its TLS setup, reads the options.
+        var app = Validated(builder.Build);
+        var options = Validated(() => app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value);
         StartIdentity(app.Services);
         try
         {
@@ -157,11 +158,11 @@ internal static class SidecarApplication
         services.TryAddSingleton<IIdentityReloadStatus>(sp => sp.GetRequiredService<FileIdentityMaterialSource>());
     }
 
-    private static SidecarOptions ValidateOptions(IServiceProvider services)
+    private static T Validated<T>(Func<T> step)
     {
         try
         {
-            return services.GetRequiredService<IOptions<SidecarOptions>>().Value;
+            return step();
         }
         catch (OptionsValidationException ex)
         {
