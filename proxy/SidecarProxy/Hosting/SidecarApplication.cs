@@ -117,7 +117,8 @@ internal static class SidecarApplication
         services.TryAddSingleton<IRevocationCheck, NoRevocations>();
         services.TryAddSingleton<ITaskContextResolver, NoTaskContextResolver>();
 
-        AddFileIdentity(services);
+        AddIdentitySource(services, configuration);
+        services.TryAddSingleton<IIdentityMaterialSource, UnavailableIdentityMaterialSource>();
         services.AddSingleton<X509SvidValidator>();
         services.AddSingleton<AgentTlsHandshake>();
         services.AddSingleton<SidecarListeners>();
@@ -135,26 +136,28 @@ internal static class SidecarApplication
             .AddTransforms<SidecarTransformProvider>();
     }
 
-    private static void AddFileIdentity(IServiceCollection services)
+    private static void AddIdentitySource(IServiceCollection services, IConfiguration configuration)
     {
-        // The file source serves when files are configured; otherwise the Workload API component must have
-        // registered IIdentityMaterialSource before this point (StartIdentity reports it if nobody did).
-        services.TryAddSingleton<FileIdentityMaterialSource>(sp =>
+        var identity = configuration.GetSection("Sidecar:Identity").Get<IdentityOptions>() ?? new IdentityOptions();
+        if (!identity.UsesFiles)
         {
-            var identity = sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Identity;
-            var files = new IdentityFiles(identity.ServerCertificate!, identity.ServerKey!, identity.TrustBundles);
+            // The SPIFFE Workload API source registers itself here (IIdentityMaterialSource and, for the
+            // reload-failure metric, IIdentityReloadStatus). Until then StartIdentity reports its absence.
+            return;
+        }
+
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Identity;
+            var files = new IdentityFiles(options.ServerCertificate!, options.ServerKey!, options.TrustBundles);
             return new FileIdentityMaterialSource(
                 files,
-                identity.PollInterval,
-                identity.Debounce,
+                options.PollInterval,
+                options.Debounce,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<FileIdentityMaterialSource>>());
         });
-        services.TryAddSingleton<IIdentityMaterialSource>(sp =>
-            sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Identity.UsesFiles
-                ? sp.GetRequiredService<FileIdentityMaterialSource>()
-                : throw new StartupException(
-                    "Sidecar:Identity:WorkloadApi is set but this build has no Workload API identity source; configure identity files instead"));
+        services.TryAddSingleton<IIdentityMaterialSource>(sp => sp.GetRequiredService<FileIdentityMaterialSource>());
         services.TryAddSingleton<IIdentityReloadStatus>(sp => sp.GetRequiredService<FileIdentityMaterialSource>());
     }
 
@@ -178,6 +181,12 @@ internal static class SidecarApplication
     private static void StartIdentity(IServiceProvider services)
     {
         var source = services.GetRequiredService<IIdentityMaterialSource>();
+        if (source is UnavailableIdentityMaterialSource)
+        {
+            throw new StartupException(
+                "Sidecar:Identity:WorkloadApi is set but this build has no Workload API identity source; configure identity files instead");
+        }
+
         if (source is FileIdentityMaterialSource files)
         {
             try

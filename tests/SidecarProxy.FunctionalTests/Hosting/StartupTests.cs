@@ -42,6 +42,17 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public void WorkloadApiWithoutItsSource_StopsWithClearMessage()
+    {
+        var settings = TestProxy.BaseSettings();
+        settings["Sidecar:Identity:WorkloadApi"] = "unix:///tmp/nonexistent-spire.sock";
+
+        var ex = Assert.Throws<StartupException>(() => TestProxy.Build(settings));
+
+        Assert.Contains(ex.Errors, e => e.Contains("no Workload API identity source", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void RouteWithoutToolMetadata_StopsWithReverseProxyError()
     {
         using var root = TestCa.CreateRoot("agents.test");
