@@ -122,6 +122,7 @@ internal static class SidecarApplication
         services.AddSingleton<X509SvidValidator>();
         services.AddSingleton<AgentTlsHandshake>();
         services.AddSingleton<SidecarListeners>();
+        services.AddSingleton<AgentConnectionRegistry>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, SidecarKestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
 
