@@ -1,0 +1,177 @@
+using System.Reflection;
+using Prometheus;
+
+namespace SidecarProxy.Observability;
+
+/// <summary>
+/// Every Prometheus metric the sidecar exports, declared in one place. Each instance owns its own
+/// <see cref="CollectorRegistry"/> so that several sidecars in one process (tests) never share counts.
+/// Label values are bounded: tool ids and provider names come from configuration, reasons from the
+/// closed set of denial codes; SPIFFE IDs and task ids are never labels.
+/// </summary>
+internal sealed class SidecarMetrics
+{
+    public const string ToolLabel = "tool";
+    public const string DecisionLabel = "decision";
+    public const string StatusLabel = "status";
+    public const string ReasonLabel = "reason";
+    public const string EngineLabel = "engine";
+    public const string ProviderLabel = "provider";
+    public const string CacheLabel = "cache";
+    public const string SourceLabel = "source";
+    public const string TrustDomainLabel = "trust_domain";
+    public const string RevisionLabel = "revision";
+
+    /// <summary>
+    /// Latency buckets from 5 µs to 10 s. An embedded policy decision or a credential cache hit takes
+    /// microseconds, an OPA round trip or a token endpoint call takes milliseconds, and a slow tool
+    /// takes seconds: one ladder (roughly 1-2.5-5 per decade) resolves all three, so the same
+    /// histogram_quantile works on every latency metric and the p99 alert has a bucket near 1 ms.
+    /// </summary>
+    public static readonly double[] LatencyBuckets =
+    [
+        0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ];
+
+    public SidecarMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+
+        Requests = factory.CreateCounter(
+            "sidecar_requests_total",
+            "Agent requests handled, by tool, decision (allow, deny, error) and HTTP status returned to the agent.",
+            ToolLabel, DecisionLabel, StatusLabel);
+        Denials = factory.CreateCounter(
+            "sidecar_denials_total",
+            "Requests refused, by denial code (the problem document's code).",
+            ReasonLabel);
+        RequestDuration = factory.CreateHistogram(
+            "sidecar_request_duration_seconds",
+            "Time from the request reaching the pipeline to the response, by tool.",
+            new HistogramConfiguration { LabelNames = [ToolLabel], Buckets = LatencyBuckets });
+        PolicyDecisionDuration = factory.CreateHistogram(
+            "sidecar_policy_decision_duration_seconds",
+            "Time to obtain a policy decision, by engine (embedded, opa).",
+            new HistogramConfiguration { LabelNames = [EngineLabel], Buckets = LatencyBuckets });
+        UpstreamDuration = factory.CreateHistogram(
+            "sidecar_upstream_duration_seconds",
+            "Time spent forwarding to the tool and receiving its response headers, by tool.",
+            new HistogramConfiguration { LabelNames = [ToolLabel], Buckets = LatencyBuckets });
+        CredentialsIssued = factory.CreateCounter(
+            "sidecar_credentials_issued_total",
+            "Credentials injected, by provider and whether the cache answered (hit, miss).",
+            ProviderLabel, CacheLabel);
+        CredentialIssueDuration = factory.CreateHistogram(
+            "sidecar_credential_issue_duration_seconds",
+            "Time to obtain a credential (cache hit or fetch), by provider.",
+            new HistogramConfiguration { LabelNames = [ProviderLabel], Buckets = LatencyBuckets });
+        CredentialFailures = factory.CreateCounter(
+            "sidecar_credential_failures_total",
+            "Credential fetches that failed (the request was refused), by provider.",
+            ProviderLabel);
+        SvidRejections = factory.CreateCounter(
+            "sidecar_svid_rejections_total",
+            "Agent connections or requests refused by mTLS / X.509-SVID validation, by reason.",
+            ReasonLabel);
+        PolicyReloads = factory.CreateCounter(
+            "sidecar_policy_reloads_total",
+            "Policy loads that took effect (start-up and reloads).");
+        PolicyReloadFailures = factory.CreateCounter(
+            "sidecar_policy_reload_failures_total",
+            "Policy reloads rejected (parse or compile errors); the last good policy stayed in force.");
+        IdentityReloadFailures = factory.CreateCounter(
+            "sidecar_identity_reload_failures_total",
+            "Identity material updates rejected (corrupt certificate, key or bundle); the last good one stayed.",
+            SourceLabel);
+        PolicyRevision = factory.CreateGauge(
+            "sidecar_policy_revision_info",
+            "The policy revision in force (value is always 1).",
+            EngineLabel, RevisionLabel);
+        ServerCertificateExpiry = factory.CreateGauge(
+            "sidecar_server_certificate_expiry_seconds",
+            "Seconds until the sidecar's own serving certificate expires (negative once expired).");
+        TrustBundleExpiry = factory.CreateGauge(
+            "sidecar_trust_bundle_expiry_seconds",
+            "Seconds until the first certificate of each trust bundle expires, by trust domain.",
+            TrustDomainLabel);
+        AuditDropped = factory.CreateCounter(
+            "sidecar_audit_records_dropped_total",
+            "Audit records dropped because the writer could not keep up.");
+        BuildInfo = factory.CreateGauge(
+            "sidecar_build_info",
+            "Build information (value is always 1).",
+            "version", "runtime");
+
+        var version = typeof(SidecarMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        BuildInfo.WithLabels(version, Environment.Version.ToString()).Set(1);
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Counter Requests { get; }
+
+    public Counter Denials { get; }
+
+    public Histogram RequestDuration { get; }
+
+    public Histogram PolicyDecisionDuration { get; }
+
+    public Histogram UpstreamDuration { get; }
+
+    public Counter CredentialsIssued { get; }
+
+    public Histogram CredentialIssueDuration { get; }
+
+    public Counter CredentialFailures { get; }
+
+    public Counter SvidRejections { get; }
+
+    public Counter PolicyReloads { get; }
+
+    public Counter PolicyReloadFailures { get; }
+
+    public Counter IdentityReloadFailures { get; }
+
+    public Gauge PolicyRevision { get; }
+
+    public Gauge ServerCertificateExpiry { get; }
+
+    public Gauge TrustBundleExpiry { get; }
+
+    public Counter AuditDropped { get; }
+
+    public Gauge BuildInfo { get; }
+
+    /// <summary>
+    /// Creates the series that alerts and dashboards rely on at zero, so a rate() over them is
+    /// defined before the first event (prometheus-net only exports a labelled series once touched).
+    /// </summary>
+    public void PreTouch(IEnumerable<string> denialCodes, IEnumerable<string> tools, IEnumerable<string> providers)
+    {
+        ArgumentNullException.ThrowIfNull(denialCodes);
+        ArgumentNullException.ThrowIfNull(tools);
+        ArgumentNullException.ThrowIfNull(providers);
+        foreach (var code in denialCodes)
+        {
+            Denials.WithLabels(code);
+            if (code.StartsWith("svid_", StringComparison.Ordinal))
+            {
+                SvidRejections.WithLabels(code);
+            }
+        }
+
+        foreach (var provider in providers)
+        {
+            CredentialFailures.WithLabels(provider);
+            CredentialsIssued.WithLabels(provider, "hit");
+            CredentialsIssued.WithLabels(provider, "miss");
+        }
+
+        foreach (var tool in tools)
+        {
+            Requests.WithLabels(tool, "allow", "200");
+        }
+    }
+}
