@@ -13,6 +13,7 @@ using SidecarProxy.Denials;
 using SidecarProxy.Dev;
 using SidecarProxy.Health;
 using SidecarProxy.Identity;
+using SidecarProxy.Identity.WorkloadApi;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Revocation;
@@ -142,8 +143,13 @@ internal static class SidecarApplication
         var identity = configuration.GetSection("Sidecar:Identity").Get<IdentityOptions>() ?? new IdentityOptions();
         if (!identity.UsesFiles)
         {
-            // The SPIFFE Workload API source registers itself here (IIdentityMaterialSource and, for the
-            // reload-failure metric, IIdentityReloadStatus). Until then StartIdentity reports its absence.
+            // Files win when both are configured: an explicit file layout is a deliberate operator choice,
+            // while SPIFFE_ENDPOINT_SOCKET may merely be inherited from the pod's environment.
+            if (WorkloadApiServiceCollectionExtensions.IsWorkloadApiConfigured(configuration))
+            {
+                services.AddWorkloadApiIdentity(configuration);
+            }
+
             return;
         }
 
@@ -184,8 +190,9 @@ internal static class SidecarApplication
         var source = services.GetRequiredService<IIdentityMaterialSource>();
         if (source is UnavailableIdentityMaterialSource)
         {
+            // Unreachable through validation (which requires files or WorkloadApi); kept so a gap fails closed.
             throw new StartupException(
-                "Sidecar:Identity:WorkloadApi is set but this build has no Workload API identity source; configure identity files instead");
+                "Sidecar:Identity: no identity source is available; configure identity files or WorkloadApi");
         }
 
         if (source is FileIdentityMaterialSource files)

@@ -42,14 +42,22 @@ public sealed class StartupTests
     }
 
     [Fact]
-    public void WorkloadApiWithoutItsSource_StopsWithClearMessage()
+    public async Task WorkloadApiConfigured_UsesWorkloadApiSourceInsteadOfFiles()
     {
         var settings = TestProxy.BaseSettings();
-        settings["Sidecar:Identity:WorkloadApi"] = "unix:///tmp/nonexistent-spire.sock";
+        settings["Sidecar:Identity:WorkloadApi"] = "unix:///tmp/sidecar-test-no-such-agent.sock";
 
-        var ex = Assert.Throws<StartupException>(() => TestProxy.Build(settings));
-
-        Assert.Contains(ex.Errors, e => e.Contains("no Workload API identity source", StringComparison.Ordinal));
+        var app = TestProxy.Build(settings);
+        try
+        {
+            var source = app.Services.GetRequiredServiceOf<SidecarProxy.Identity.IIdentityMaterialSource>();
+            Assert.IsType<SidecarProxy.Identity.WorkloadApi.WorkloadApiIdentitySource>(source);
+            Assert.Null(source.Current);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
     }
 
     [Fact]
