@@ -1,19 +1,29 @@
 using SidecarProxy.Dev;
 using SidecarProxy.Hosting;
 
-if (args.Length > 0 && args[0] == DevCertsCommand.Name)
-{
-    return DevCertsCommand.Run(args[1..], Console.Out, Console.Error);
-}
+namespace SidecarProxy;
 
-try
+// A named class rather than top-level statements: the generated global "Program" would clash with the test
+// and benchmark projects' own, which see this assembly's internals.
+internal static class Program
 {
-    var app = SidecarApplication.Build(args);
-    await app.RunAsync();
-    return 0;
-}
-catch (StartupException ex)
-{
-    await Console.Error.WriteLineAsync(ex.Message);
-    return 2;
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == DevCertsCommand.Name)
+        {
+            return DevCertsCommand.Run(args[1..], Console.Out, Console.Error);
+        }
+
+        try
+        {
+            var app = SidecarApplication.Build(args);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (StartupException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 2;
+        }
+    }
 }
