@@ -1,3 +1,29 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using SidecarProxy.Dev;
+using SidecarProxy.Hosting;
+
+namespace SidecarProxy;
+
+// A named class rather than top-level statements: the generated global "Program" would clash with the test
+// and benchmark projects' own, which see this assembly's internals.
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == DevCertsCommand.Name)
+        {
+            return DevCertsCommand.Run(args[1..], Console.Out, Console.Error);
+        }
+
+        try
+        {
+            var app = SidecarApplication.Build(args);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (StartupException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 2;
+        }
+    }
+}
