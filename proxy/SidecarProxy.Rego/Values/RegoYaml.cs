@@ -49,8 +49,10 @@ public static partial class RegoYaml
             message = char.ToLowerInvariant(message[0]) + message[1..];
         }
 
-        var line = exception.InnerException is YamlException ie ? ie.Start.Line : exception.Start.Line;
-        return $"yaml: line {line}: {message}";
+        // go-yaml prints a parser error's 0-based line and a scanner error's 1-based line; YamlDotNet's are 1-based.
+        var source = exception.InnerException as YamlException ?? exception;
+        var line = source is SemanticErrorException ? source.Start.Line - 1 : source.Start.Line;
+        return line > 0 ? $"yaml: line {line}: {message}" : $"yaml: {message}";
     }
 
     private static RegoValue Convert(YamlNode node, int depth)
