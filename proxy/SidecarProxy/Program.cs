@@ -1,3 +1,19 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using SidecarProxy.Dev;
+using SidecarProxy.Hosting;
+
+if (args.Length > 0 && args[0] == DevCertsCommand.Name)
+{
+    return DevCertsCommand.Run(args[1..], Console.Out, Console.Error);
+}
+
+try
+{
+    var app = SidecarApplication.Build(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (StartupException ex)
+{
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 2;
+}

@@ -1,0 +1,54 @@
+using System.Collections.Frozen;
+
+namespace SidecarProxy.Denials;
+
+/// <summary>
+/// The closed set of reasons the proxy refuses a request. <see cref="Value"/> is the problem document's
+/// <c>code</c> member and the <c>reason</c> label of the denial metric, so it must never change once released.
+/// </summary>
+internal sealed class DenialCode
+{
+    public static readonly DenialCode SvidMissing = new("svid_missing", 401, "Client certificate required");
+    public static readonly DenialCode SvidExpired = new("svid_expired", 401, "Client certificate expired");
+    public static readonly DenialCode SvidNotYetValid = new("svid_not_yet_valid", 401, "Client certificate not yet valid");
+    public static readonly DenialCode SvidUntrusted = new("svid_untrusted", 401, "Client certificate not trusted");
+    public static readonly DenialCode SvidInvalidSpiffeId = new("svid_invalid_spiffe_id", 401, "Client certificate has no valid SPIFFE ID");
+    public static readonly DenialCode SvidInvalid = new("svid_invalid", 401, "Client certificate is not a valid X.509-SVID");
+    public static readonly DenialCode UnknownTool = new("unknown_tool", 404, "Unknown tool");
+    public static readonly DenialCode PolicyDenied = new("policy_denied", 403, "Denied by policy");
+    public static readonly DenialCode PolicyUnavailable = new("policy_unavailable", 503, "Policy decision unavailable");
+    public static readonly DenialCode TaskGrantInvalid = new("task_grant_invalid", 401, "Task grant invalid");
+    public static readonly DenialCode CredentialUnavailable = new("credential_unavailable", 503, "Credential unavailable");
+    public static readonly DenialCode Revoked = new("revoked", 403, "Revoked");
+    public static readonly DenialCode ApprovalRequired = new("approval_required", 403, "Approval required");
+
+    /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
+    public static readonly IReadOnlyList<DenialCode> All =
+    [
+        SvidMissing, SvidExpired, SvidNotYetValid, SvidUntrusted, SvidInvalidSpiffeId, SvidInvalid, UnknownTool,
+        PolicyDenied, PolicyUnavailable, TaskGrantInvalid, CredentialUnavailable, Revoked, ApprovalRequired,
+    ];
+
+    private static readonly FrozenDictionary<string, DenialCode> ByValue =
+        All.ToFrozenDictionary(c => c.Value, StringComparer.Ordinal);
+
+    private DenialCode(string value, int status, string title)
+    {
+        Value = value;
+        Status = status;
+        Title = title;
+    }
+
+    /// <summary>The stable snake_case code.</summary>
+    public string Value { get; }
+
+    /// <summary>The HTTP status used unless a policy decision chooses another.</summary>
+    public int Status { get; }
+
+    /// <summary>Short human-readable summary for the problem document's <c>title</c>.</summary>
+    public string Title { get; }
+
+    public static bool TryParse(string value, out DenialCode? code) => ByValue.TryGetValue(value, out code);
+
+    public override string ToString() => Value;
+}

@@ -1,0 +1,21 @@
+namespace SidecarProxy.Health;
+
+/// <summary>
+/// One component's readiness for <c>/readyz</c>. Register implementations as singletons
+/// (<c>services.AddSingleton&lt;IReadinessCheck, MyCheck&gt;()</c>); the sidecar is ready when all are.
+/// Checks are called on every probe, so they should read state, not do I/O.
+/// </summary>
+internal interface IReadinessCheck
+{
+    /// <summary>Short stable name shown in the /readyz document ("identity", "policy", ...).</summary>
+    string Name { get; }
+
+    ValueTask<ReadinessResult> CheckAsync(CancellationToken ct);
+}
+
+internal readonly record struct ReadinessResult(bool Ready, string Detail)
+{
+    public static ReadinessResult Healthy(string detail) => new(true, detail);
+
+    public static ReadinessResult Unhealthy(string detail) => new(false, detail);
+}

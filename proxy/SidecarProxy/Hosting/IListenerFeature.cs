@@ -1,0 +1,18 @@
+namespace SidecarProxy.Hosting;
+
+/// <summary>Set on every connection by the listener it arrived on (see <see cref="SidecarKestrelSetup"/>).</summary>
+internal interface IListenerFeature
+{
+    ListenerKind Kind { get; }
+}
+
+internal sealed class ListenerFeature : IListenerFeature
+{
+    public static readonly ListenerFeature Agent = new(ListenerKind.Agent);
+    public static readonly ListenerFeature Operations = new(ListenerKind.Operations);
+    public static readonly ListenerFeature DemoUpstream = new(ListenerKind.DemoUpstream);
+
+    private ListenerFeature(ListenerKind kind) => Kind = kind;
+
+    public ListenerKind Kind { get; }
+}

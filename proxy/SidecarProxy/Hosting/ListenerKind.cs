@@ -1,0 +1,14 @@
+namespace SidecarProxy.Hosting;
+
+/// <summary>Which Kestrel endpoint a connection arrived on. Endpoints are bound to exactly one kind.</summary>
+internal enum ListenerKind
+{
+    /// <summary>The agent-facing mTLS endpoint; only tool routes answer here.</summary>
+    Agent,
+
+    /// <summary>The plain-HTTP operations endpoint: /healthz, /readyz, /metrics.</summary>
+    Operations,
+
+    /// <summary>The Development-only echo upstream behind the demo tool.</summary>
+    DemoUpstream,
+}

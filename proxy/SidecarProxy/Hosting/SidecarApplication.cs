@@ -1,0 +1,188 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SidecarProxy.Configuration;
+using SidecarProxy.Denials;
+using SidecarProxy.Dev;
+using SidecarProxy.Health;
+using SidecarProxy.Identity;
+using SidecarProxy.Pipeline;
+using SidecarProxy.Policy;
+using SidecarProxy.Revocation;
+using SidecarProxy.Routing;
+using SidecarProxy.Transforms;
+
+namespace SidecarProxy.Hosting;
+
+/// <summary>
+/// Composes the sidecar: configuration, services, listeners and the pipeline. Used by <c>Program</c> and by the
+/// functional tests, which pass <c>configure</c> to add configuration and replace seams before registration.
+/// </summary>
+internal static class SidecarApplication
+{
+    /// <summary>
+    /// Builds a ready-to-run application, or throws <see cref="StartupException"/> listing every configuration
+    /// error. Identity files are loaded here, so a bad identity stops the process before it listens.
+    /// </summary>
+    public static WebApplication Build(
+        string[] args, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+
+            // appsettings*.json are copied next to the binary; this finds them whatever the working directory.
+            ContentRootPath = contentRoot ?? AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+        AddEnvironmentDefaults(builder);
+        AddSidecarServices(builder.Services, builder.Configuration);
+
+        var app = builder.Build();
+        var options = ValidateOptions(app.Services);
+        StartIdentity(app.Services);
+        try
+        {
+            app.UseSidecarPipeline();
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is AggregateException inner)
+        {
+            // YARP's first configuration load throws with every route/cluster error inside.
+            throw new StartupException([.. inner.InnerExceptions.Select(e => "ReverseProxy: " + e.Message)]);
+        }
+
+        if (app.Environment.IsDevelopment() && options.Dev.DemoUpstream is not null)
+        {
+            app.MapDemoUpstream();
+        }
+
+        return app;
+    }
+
+    private static void AddEnvironmentDefaults(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var defaults = new Dictionary<string, string?>();
+        var socket = Environment.GetEnvironmentVariable("SPIFFE_ENDPOINT_SOCKET");
+        var identity = configuration.GetSection("Sidecar:Identity");
+        var hasFiles = identity["ServerCertificate"] is not null || identity["ServerKey"] is not null
+            || identity.GetSection("TrustBundles").GetChildren().Any();
+        if (identity["WorkloadApi"] is null && !string.IsNullOrEmpty(socket))
+        {
+            defaults["Sidecar:Identity:WorkloadApi"] = socket;
+        }
+
+        // Development only: a newcomer gets a working identity without reading about SPIFFE first. Never in any
+        // other environment, where a missing identity must stop the process.
+        if (builder.Environment.IsDevelopment() && !hasFiles && identity["WorkloadApi"] is null
+            && string.IsNullOrEmpty(socket))
+        {
+            var directory = configuration["Sidecar:Dev:IdentityDirectory"] ?? new DevOptions().IdentityDirectory;
+            var dev = DevIdentity.EnsureCreated(directory, TimeProvider.System);
+            defaults["Sidecar:Identity:ServerCertificate"] = dev.SidecarCertificate;
+            defaults["Sidecar:Identity:ServerKey"] = dev.SidecarKey;
+            defaults["Sidecar:Identity:TrustBundles:" + DevCertificateAuthority.TrustDomain] = dev.CaCertificate;
+            var listen = configuration["Sidecar:Listen"] ?? new SidecarOptions().Listen;
+            Console.WriteLine($"Development identity in {dev.Directory}. Try:{Environment.NewLine}  {dev.CurlExample(listen)}");
+        }
+
+        if (defaults.Count > 0)
+        {
+            configuration.AddInMemoryCollection(defaults);
+        }
+    }
+
+    private static void AddSidecarServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SidecarOptions>()
+            .Bind(configuration.GetSection(SidecarOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>();
+
+        // Seams: TryAdd, so whatever was registered before (tests, other components) wins.
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IPolicyDecisionPoint, DenyAllPolicyDecisionPoint>();
+        services.TryAddSingleton<IRevocationCheck, NoRevocations>();
+        services.TryAddSingleton<ITaskContextResolver, NoTaskContextResolver>();
+
+        AddFileIdentity(services);
+        services.AddSingleton<X509SvidValidator>();
+        services.AddSingleton<AgentTlsHandshake>();
+        services.AddSingleton<SidecarListeners>();
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, SidecarKestrelSetup>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
+
+        services.AddSingleton<ProxyEvents>();
+        services.AddSingleton<DenialResponder>();
+        services.AddSingleton<StrippedHeaders>();
+        services.AddSingleton<PolicyRequestFactory>();
+        services.AddSingleton<IReadinessCheck, IdentityReadinessCheck>();
+
+        services.AddReverseProxy()
+            .LoadFromConfig(configuration.GetSection("ReverseProxy"))
+            .AddTransforms<SidecarTransformProvider>();
+    }
+
+    private static void AddFileIdentity(IServiceCollection services)
+    {
+        // The file source serves when files are configured; otherwise the Workload API component must have
+        // registered IIdentityMaterialSource before this point (StartIdentity reports it if nobody did).
+        services.TryAddSingleton<FileIdentityMaterialSource>(sp =>
+        {
+            var identity = sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Identity;
+            var files = new IdentityFiles(identity.ServerCertificate!, identity.ServerKey!, identity.TrustBundles);
+            return new FileIdentityMaterialSource(
+                files,
+                identity.PollInterval,
+                identity.Debounce,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<FileIdentityMaterialSource>>());
+        });
+        services.TryAddSingleton<IIdentityMaterialSource>(sp =>
+            sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Identity.UsesFiles
+                ? sp.GetRequiredService<FileIdentityMaterialSource>()
+                : throw new StartupException(
+                    "Sidecar:Identity:WorkloadApi is set but this build has no Workload API identity source; configure identity files instead"));
+        services.TryAddSingleton<IIdentityReloadStatus>(sp => sp.GetRequiredService<FileIdentityMaterialSource>());
+    }
+
+    private static SidecarOptions ValidateOptions(IServiceProvider services)
+    {
+        try
+        {
+            return services.GetRequiredService<IOptions<SidecarOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw new StartupException([.. ex.Failures]);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder's own errors (e.g. "abc" for a TimeSpan) name the key in the message.
+            throw new StartupException([ex.Message]);
+        }
+    }
+
+    private static void StartIdentity(IServiceProvider services)
+    {
+        var source = services.GetRequiredService<IIdentityMaterialSource>();
+        if (source is FileIdentityMaterialSource files)
+        {
+            try
+            {
+                files.Start();
+            }
+            catch (IdentityLoadException ex)
+            {
+                throw new StartupException(["Sidecar:Identity: " + ex.Message]);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using SidecarProxy.Configuration;
+using SidecarProxy.Identity;
+
+namespace SidecarProxy.Hosting;
+
+/// <summary>
+/// Binds the sidecar's listeners: the agent mTLS endpoint, the plain-HTTP operations endpoint and, in
+/// Development only, the demo upstream. Each connection is tagged with its <see cref="ListenerKind"/>.
+/// </summary>
+internal sealed class SidecarKestrelSetup(
+    IOptions<SidecarOptions> options,
+    AgentTlsHandshake handshake,
+    SidecarListeners listeners,
+    IHostEnvironment environment) : IConfigureOptions<KestrelServerOptions>
+{
+    public void Configure(KestrelServerOptions kestrel)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        var sidecar = options.Value;
+        kestrel.AddServerHeader = false;
+
+        Bind(kestrel, sidecar.Listen, "https", ListenerKind.Agent, ListenerFeature.Agent, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseHttps(handshake.CreateOptions());
+        });
+        Bind(kestrel, sidecar.Metrics.Listen, "http", ListenerKind.Operations, ListenerFeature.Operations, _ => { });
+        if (environment.IsDevelopment() && sidecar.Dev.DemoUpstream is { } demo)
+        {
+            Bind(kestrel, demo, "http", ListenerKind.DemoUpstream, ListenerFeature.DemoUpstream, _ => { });
+        }
+    }
+
+    private void Bind(
+        KestrelServerOptions kestrel,
+        string url,
+        string scheme,
+        ListenerKind kind,
+        IListenerFeature feature,
+        Action<ListenOptions> configure)
+    {
+        // Validated at start-up; a failure here means validation was bypassed.
+        if (!ListenAddress.TryParse(url, scheme, out var address))
+        {
+            throw new InvalidOperationException($"invalid {kind} listen address '{url}'");
+        }
+
+        kestrel.Listen(new IPEndPoint(address!.Address, address.Port), listen =>
+        {
+            configure(listen);
+
+            // Registered after UseHttps, so it runs once the handshake (and SVID validation) is done.
+            listen.Use(next => connection =>
+            {
+                connection.Features.Set(feature);
+                return next(connection);
+            });
+            listeners.Add(kind, listen);
+        });
+    }
+}

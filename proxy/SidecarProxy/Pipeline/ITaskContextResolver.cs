@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Http;
+using SidecarProxy.Denials;
+using SidecarProxy.Identity;
+
+namespace SidecarProxy.Pipeline;
+
+/// <summary>
+/// The task-context stage's seam: reads and verifies the agent's task grant (<c>X-Task-Grant</c>). The default
+/// resolves no task; the task-grant component replaces it.
+/// </summary>
+internal interface ITaskContextResolver
+{
+    ValueTask<TaskContextResult> ResolveAsync(HttpContext context, PeerIdentity identity, CancellationToken ct);
+}
+
+/// <summary>A task (or none), or a denial with a code such as <see cref="DenialCode.TaskGrantInvalid"/>.</summary>
+internal readonly record struct TaskContextResult(TaskContext? Task, DenialCode? Denial, string? Detail)
+{
+    public static TaskContextResult None => default;
+
+    public static TaskContextResult For(TaskContext task) => new(task, null, null);
+
+    public static TaskContextResult Deny(DenialCode code, string detail) => new(null, code, detail);
+}
+
+internal sealed class NoTaskContextResolver : ITaskContextResolver
+{
+    public ValueTask<TaskContextResult> ResolveAsync(HttpContext context, PeerIdentity identity, CancellationToken ct) =>
+        ValueTask.FromResult(TaskContextResult.None);
+}
+
+/// <summary>The resolved task of this request, for the later stages.</summary>
+internal interface ITaskContextFeature
+{
+    TaskContext? Task { get; }
+}
+
+internal sealed class TaskContextFeature(TaskContext? task) : ITaskContextFeature
+{
+    public TaskContext? Task { get; } = task;
+}

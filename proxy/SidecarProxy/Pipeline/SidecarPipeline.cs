@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Builder;
+using SidecarProxy.Health;
+using SidecarProxy.Policy;
+
+namespace SidecarProxy.Pipeline;
+
+/// <summary>
+/// The order of the request pipeline, in one place (as YARP keeps its own in
+/// ReverseProxyIEndpointRouteBuilderExtensions). Each stage either calls the next one or refuses the request
+/// through <c>DenialResponder</c>, which sets the response; YARP never forwards a request whose response is set.
+/// <code>
+/// identity -> revocation -> route -> task context -> policy -> credential (request transforms) -> forward
+/// </code>
+/// To add a stage, write a middleware that ends with <c>await next(context)</c> or a denial, and insert one line
+/// below at its place in the order. Credential injection is a YARP request transform (see
+/// <c>SidecarTransformProvider</c>), because it must act on the outgoing request after stripping.
+/// </summary>
+internal static class SidecarPipeline
+{
+    public static WebApplication UseSidecarPipeline(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        // 1. Identity: the X.509-SVID validated at the TLS handshake (agent listener only).
+        app.UseMiddleware<AgentIdentityMiddleware>();
+
+        // 2. Revocation of the identity.
+        app.UseMiddleware<RevocationMiddleware>();
+
+        // 3. Route: endpoint routing picks the YARP route (= tool); no route is 404 unknown_tool.
+        app.UseRouting();
+        app.UseMiddleware<ToolRouteMiddleware>();
+
+        app.MapHealthEndpoints();
+        app.MapReverseProxy(proxy =>
+        {
+            // 4. Task context: the agent's task grant, if any.
+            proxy.UseMiddleware<TaskContextMiddleware>();
+
+            // 5. Policy decision.
+            proxy.UseMiddleware<PolicyDecisionMiddleware>();
+
+            // 6. Credential: request transforms strip agent credentials, apply the decision's headers and
+            //    inject the tool credential (transform providers, in registration order).
+            // 7. Forward: YARP's own stages, then its forwarder. No session affinity: agents do not carry
+            //    YARP's affinity cookie, and it would need Data Protection keys.
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+}
