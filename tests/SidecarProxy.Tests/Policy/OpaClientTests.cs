@@ -46,9 +46,9 @@ public sealed class OpaClientTests : IDisposable
         Reply(200, "{\"result\": true}");
         await Client().QueryAsync("sidecar/authz/decision", Input, CancellationToken.None);
         var entry = Assert.Single(_opa.LogEntries);
-        Assert.Equal("POST", entry.RequestMessage.Method);
-        Assert.Equal(RegoJson.Parse("{\"input\":" + Input.ToJson() + "}"), RegoJson.Parse(entry.RequestMessage.Body!));
-        Assert.StartsWith("application/json", entry.RequestMessage.Headers!["Content-Type"][0], StringComparison.Ordinal);
+        Assert.Equal("POST", entry.RequestMessage!.Method);
+        Assert.Equal(RegoJson.Parse("{\"input\":" + Input.ToJson() + "}"), RegoJson.Parse(entry.RequestMessage!.Body!));
+        Assert.StartsWith("application/json", entry.RequestMessage!.Headers!["Content-Type"][0]!, StringComparison.Ordinal);
     }
 
     [Fact]
