@@ -48,6 +48,12 @@ internal static class SidecarApplication
         var app = builder.Build();
         var options = ValidateOptions(app.Services);
         StartIdentity(app.Services);
+        var policyErrors = SidecarPolicyRegistration.StartPolicy(app.Services);
+        if (policyErrors.Count > 0)
+        {
+            throw new StartupException(policyErrors);
+        }
+
         try
         {
             app.UseSidecarPipeline();
@@ -108,6 +114,7 @@ internal static class SidecarApplication
 
         // Seams: TryAdd, so whatever was registered before (tests, other components) wins.
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSidecarPolicy(configuration);
         services.TryAddSingleton<IPolicyDecisionPoint, DenyAllPolicyDecisionPoint>();
         services.TryAddSingleton<IRevocationCheck, NoRevocations>();
         services.TryAddSingleton<ITaskContextResolver, NoTaskContextResolver>();

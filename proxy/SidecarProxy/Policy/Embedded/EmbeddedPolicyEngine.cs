@@ -174,12 +174,12 @@ internal sealed partial class EmbeddedPolicyEngine : IPolicyEngine, IDisposable
         return string.Join('\n', parts);
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Policy revision {Revision} loaded ({Modules} modules, {DataFiles} data files)")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Policy revision {Revision} loaded ({Modules} modules, {DataFiles} data files)")]
     private static partial void LogLoaded(ILogger logger, string revision, int modules, int dataFiles);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Policy reload rejected; revision {Revision} stays in force: {Errors}")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Policy reload rejected; revision {Revision} stays in force: {Errors}")]
     private static partial void LogReloadFailed(ILogger logger, string revision, string errors);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Cannot watch the policy directory ({Reason}); polling only")]
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Cannot watch the policy directory ({Reason}); polling only")]
     private static partial void LogWatcherUnavailable(ILogger logger, string reason);
 }
