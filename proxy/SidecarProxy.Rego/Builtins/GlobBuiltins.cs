@@ -5,7 +5,7 @@ using SidecarProxy.Rego.Values;
 namespace SidecarProxy.Rego.Builtins;
 
 /// <summary>
-/// glob.match and glob.quote_meta with the syntax of github.com/gobwas/glob (v0.2.3), which OPA uses:
+/// glob.match and glob.quote_meta with the syntax of github.com/gobwas/glob, which OPA uses:
 /// <c>*</c> any run of non-delimiter characters, <c>**</c> any run, <c>?</c> one non-delimiter character,
 /// <c>[abc]</c> <c>[a-z]</c> <c>[!abc]</c> <c>[!a-z]</c> one character (delimiters included), <c>{a,b}</c>
 /// alternatives (which may nest and hold any pattern), <c>\</c> escapes. Delimiters: <c>null</c> means none,

@@ -22,9 +22,9 @@ internal sealed class GlobSyntaxException : Exception
 }
 
 /// <summary>
-/// Lexes and parses a glob the way gobwas/glob v0.2.3 does (including its leniencies: a trailing backslash is
-/// dropped, an unclosed '{' closes at the end, ',' and '}' are literal outside braces) and writes an anchored
-/// RE2 pattern with the same meaning.
+/// Lexes and parses a glob the way gobwas/glob does (',' and '}' are literal outside braces; an unclosed '{',
+/// a trailing backslash and malformed classes are errors reported as "glob: syntax error at N: reason", N being
+/// the byte offset the lexer had reached) and writes an anchored RE2 pattern with the same meaning.
 /// </summary>
 internal sealed class GlobPattern
 {
@@ -54,6 +54,18 @@ internal sealed class GlobPattern
     private int _termsLevel;
 
     private GlobPattern(string pattern) => _src = StringRunes.ToRunes(pattern);
+
+    /// <summary>gobwas/glob's SyntaxError text: the byte offset the lexer had reached, and the reason.</summary>
+    private GlobSyntaxException Error(string reason)
+    {
+        var bytes = 0;
+        for (var i = 0; i < _pos && i < _src.Length; i++)
+        {
+            bytes += new Rune(_src[i]).Utf8SequenceLength;
+        }
+
+        return new GlobSyntaxException($"glob: syntax error at {bytes}: {reason}");
+    }
 
     public static string ToRe2(string pattern, int[] delimiters)
     {
@@ -91,7 +103,7 @@ internal sealed class GlobPattern
     {
         if (depth > 100)
         {
-            throw new GlobSyntaxException("pattern nests too deeply");
+            throw Error("pattern nests too deeply");
         }
 
         while (true)
@@ -129,13 +141,11 @@ internal sealed class GlobPattern
                             break;
                         }
 
-                        // An unclosed '{' ends the pattern: gobwas accepts it as if closed.
-                        sb.Append(')');
-                        return;
+                        throw Error("unclosed `{`");
                     }
 
                 default:
-                    throw new GlobSyntaxException($"unexpected token: {token.Kind}");
+                    throw Error($"unexpected token {token.Kind}");
             }
         }
     }
@@ -178,7 +188,7 @@ internal sealed class GlobPattern
                     {
                         if (depth > 100)
                         {
-                            throw new GlobSyntaxException("pattern nests too deeply");
+                            throw Error("pattern nests too deeply");
                         }
 
                         sb.Append("(?:");
@@ -193,7 +203,7 @@ internal sealed class GlobPattern
                     }
 
                 default:
-                    throw new GlobSyntaxException($"unexpected token: {token.Kind}");
+                    throw Error($"unexpected token {token.Kind}");
             }
         }
     }
@@ -201,16 +211,16 @@ internal sealed class GlobPattern
     private void ParseRange(StringBuilder sb)
     {
         var not = false;
-        var lo = 0;
-        var hi = 0;
-        var chars = string.Empty;
+        var lo = -1;
+        var hi = -1;
+        string? chars = null;
         while (true)
         {
             var token = Next();
             switch (token.Kind)
             {
                 case Kind.Eof:
-                    throw new GlobSyntaxException("unexpected end");
+                    throw Error("unclosed `[`");
                 case Kind.Not:
                     not = true;
                     break;
@@ -223,7 +233,7 @@ internal sealed class GlobPattern
                     hi = char.ConvertToUtf32(token.Text, 0);
                     if (hi < lo)
                     {
-                        throw new GlobSyntaxException($"hi character '{token.Text}' should be greater than lo '{char.ConvertFromUtf32(lo)}'");
+                        throw Error("range hi character is less than lo");
                     }
 
                     break;
@@ -232,11 +242,11 @@ internal sealed class GlobPattern
                     break;
                 case Kind.RangeClose:
                     {
-                        var isRange = lo != 0 && hi != 0;
-                        var isChars = chars.Length != 0;
+                        var isRange = lo >= 0 && hi >= 0;
+                        var isChars = chars is not null;
                         if (isChars == isRange)
                         {
-                            throw new GlobSyntaxException("could not parse range");
+                            throw Error("could not parse range");
                         }
 
                         sb.Append(not ? "[^" : "[");
@@ -248,7 +258,7 @@ internal sealed class GlobPattern
                         }
                         else
                         {
-                            foreach (var rune in chars.EnumerateRunes())
+                            foreach (var rune in chars!.EnumerateRunes())
                             {
                                 AppendClassRune(sb, rune.Value);
                             }
@@ -259,7 +269,7 @@ internal sealed class GlobPattern
                     }
 
                 default:
-                    throw new GlobSyntaxException($"unexpected token: {token.Kind}");
+                    throw Error($"unexpected token {token.Kind}");
             }
         }
     }
@@ -276,7 +286,7 @@ internal sealed class GlobPattern
         }
     }
 
-    // ---- lexer (gobwas/glob v0.2.3 syntax/lexer) ----
+    // ---- lexer (gobwas/glob syntax/lexer) ----
     private const int EofRune = -1;
 
     private Token Next()
@@ -338,7 +348,11 @@ internal sealed class GlobPattern
                 return;
             default:
                 Unread();
-                FetchText(_termsLevel > 0 ? "?*[{},"u8 : "?*[{"u8);
+                if (FetchText(_termsLevel > 0 ? "?*[{},"u8 : "?*[{"u8))
+                {
+                    throw Error("trailing backslash");
+                }
+
                 return;
         }
     }
@@ -353,14 +367,14 @@ internal sealed class GlobPattern
             var r = Read();
             if (r == EofRune)
             {
-                throw new GlobSyntaxException("unexpected end of input");
+                throw Error("unexpected end of input");
             }
 
             if (wantClose)
             {
                 if (r != ']')
                 {
-                    throw new GlobSyntaxException("expected close range character");
+                    throw Error("expected close range character");
                 }
 
                 _tokens.Enqueue(new Token(Kind.RangeClose, "]"));
@@ -390,21 +404,29 @@ internal sealed class GlobPattern
                 continue;
             }
 
+            // A trailing backslash here is reported as the end of input the next read meets, as gobwas does.
             Unread();
-            FetchText("]"u8);
+            _ = FetchText("]"u8);
             wantClose = true;
         }
     }
 
-    private void FetchText(ReadOnlySpan<byte> breakers)
+    /// <summary>Reads literal text up to a breaker. Returns true when the input ended in a lone backslash.</summary>
+    private bool FetchText(ReadOnlySpan<byte> breakers)
     {
         var data = new StringBuilder();
         var escaped = false;
+        var trailingBackslash = false;
         while (true)
         {
             var r = Read();
             if (r == EofRune)
             {
+                if (escaped)
+                {
+                    trailingBackslash = true;
+                }
+
                 break;
             }
 
@@ -431,5 +453,7 @@ internal sealed class GlobPattern
         {
             _tokens.Enqueue(new Token(Kind.Text, data.ToString()));
         }
+
+        return trailingBackslash;
     }
 }

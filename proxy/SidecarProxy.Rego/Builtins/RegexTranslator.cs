@@ -94,6 +94,7 @@ internal sealed class RegexTranslator
     private readonly StringBuilder _out = new();
     private readonly List<string?> _groupNames = [null];
     private int _pos;
+    private int _lastRepeatStart;
 
     private RegexTranslator(string src) => _src = src;
 
@@ -130,7 +131,6 @@ internal sealed class RegexTranslator
         }
 
         var last = Last.None;
-        var lastStart = _out.Length;
         while (_pos < _src.Length)
         {
             var c = _src[_pos];
@@ -145,11 +145,9 @@ internal sealed class RegexTranslator
                     break;
                 case '(':
                     {
-                        var start = _out.Length;
                         if (ParseGroup(ref flags, depth))
                         {
                             last = Last.Atom;
-                            lastStart = start;
                         }
                         else
                         {
@@ -166,7 +164,7 @@ internal sealed class RegexTranslator
                     {
                         var opStart = _pos;
                         _pos++;
-                        CheckRepeatable(last, opStart, lastStart);
+                        CheckRepeatable(last, opStart);
                         var lazy = ReadLazy();
                         _out.Append(c);
                         AppendLazy(lazy, flags);
@@ -179,7 +177,7 @@ internal sealed class RegexTranslator
                         var opStart = _pos;
                         if (TryParseRepeat(out var min, out var max))
                         {
-                            CheckRepeatable(last, opStart, lastStart);
+                            CheckRepeatable(last, opStart);
                             if (min > MaxRepeat || max > MaxRepeat || (max >= 0 && max < min))
                             {
                                 throw new RegexSyntaxException("invalid repeat count", _src[opStart.._pos]);
@@ -203,7 +201,6 @@ internal sealed class RegexTranslator
                         else
                         {
                             // Not a valid repeat: a literal brace, as in Go.
-                            lastStart = _out.Length;
                             _pos++;
                             AppendLiteral('{');
                             last = Last.Atom;
@@ -214,13 +211,11 @@ internal sealed class RegexTranslator
 
                 case '^':
                     _pos++;
-                    lastStart = _out.Length;
                     _out.Append(flags.MultiLine ? "(?:(?m:^))" : @"(?:\A)");
                     last = Last.Atom;
                     break;
                 case '$':
                     _pos++;
-                    lastStart = _out.Length;
 
                     // Go's $ without (?m) is end of text only; .NET's also matches before a final newline.
                     _out.Append(flags.MultiLine ? "(?:(?m:$))" : @"(?:\z)");
@@ -228,17 +223,14 @@ internal sealed class RegexTranslator
                     break;
                 case '.':
                     _pos++;
-                    lastStart = _out.Length;
                     _out.Append(flags.DotNl ? "(?:" + SurrogatePair + @"|[\s\S])" : "(?:" + SurrogatePair + @"|[^\n])");
                     last = Last.Atom;
                     break;
                 case '[':
-                    lastStart = _out.Length;
                     ParseClass();
                     last = Last.Atom;
                     break;
                 case '\\':
-                    lastStart = _out.Length;
                     if (ParseEscapeOutsideClass())
                     {
                         last = Last.Atom;
@@ -247,7 +239,6 @@ internal sealed class RegexTranslator
                     break;
                 default:
                     {
-                        lastStart = _out.Length;
                         var r = ReadRune();
                         AppendLiteral(r);
                         last = Last.Atom;
@@ -257,9 +248,8 @@ internal sealed class RegexTranslator
         }
     }
 
-    private void CheckRepeatable(Last last, int opStart, int lastStart)
+    private void CheckRepeatable(Last last, int opStart)
     {
-        _ = lastStart;
         if (last == Last.None)
         {
             throw new RegexSyntaxException("missing argument to repetition operator", _src[opStart.._pos]);
@@ -267,15 +257,11 @@ internal sealed class RegexTranslator
 
         if (last == Last.Repeat)
         {
-            // Go reports the stacked operators, e.g. `**`.
-            var from = opStart - 1;
-            while (from > 0 && "*+?}".Contains(_src[from - 1], StringComparison.Ordinal) && _src[from] != '}')
-            {
-                from--;
-            }
-
-            throw new RegexSyntaxException("invalid nested repetition operator", _src[from.._pos]);
+            // Go reports the stacked operators from the first one, e.g. `**` or `{2}*`.
+            throw new RegexSyntaxException("invalid nested repetition operator", _src[_lastRepeatStart.._pos]);
         }
+
+        _lastRepeatStart = opStart;
     }
 
     private bool ReadLazy()
@@ -367,16 +353,12 @@ internal sealed class RegexTranslator
             var rest = _src.AsSpan(_pos);
             if (rest.StartsWith("?P<") || rest.StartsWith("?<"))
             {
-                if (rest.StartsWith("?<=") || rest.StartsWith("?<!"))
-                {
-                    throw new RegexSyntaxException("invalid or unsupported Perl syntax", _src.Substring(start, Math.Min(4, _src.Length - start)));
-                }
-
+                // Lookbehind "(?<=" and "(?<!" land here too and fail as Go fails them: as a bad group name.
                 var nameStart = _pos + (rest[1] == 'P' ? 3 : 2);
                 var close = _src.IndexOf('>', nameStart);
                 if (close < 0)
                 {
-                    throw new RegexSyntaxException("invalid named capture", _src[start..]);
+                    throw new RegexSyntaxException("invalid named capture", _src);
                 }
 
                 var name = _src[nameStart..close];
@@ -409,7 +391,7 @@ internal sealed class RegexTranslator
                 {
                     if (i >= _src.Length)
                     {
-                        throw new RegexSyntaxException("missing closing )", _src[start..]);
+                        throw new RegexSyntaxException("invalid or unsupported Perl syntax", _src[start..]);
                     }
 
                     var c = _src[i];
@@ -437,7 +419,7 @@ internal sealed class RegexTranslator
                         continue;
                     }
 
-                    if ((c == ':' || c == ')') && (!sawNegation || sawFlag) && (i > _pos + 1 || c == ':'))
+                    if ((c == ':' || c == ')') && (!sawNegation || sawFlag))
                     {
                         _pos = i + 1;
                         if (c == ')')

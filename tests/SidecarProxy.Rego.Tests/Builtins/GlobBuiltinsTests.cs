@@ -47,15 +47,30 @@ public sealed class GlobBuiltinsTests
     [InlineData("a.b", "[]", "aXb", false)] // '.' is literal
     [InlineData("(a)", "[]", "(a)", true)]
     [InlineData("*", "[]", "", true)]
+    [InlineData("{,a}b", "[]", "b", true)]
+    [InlineData("{a,}b", "[]", "ab", true)]
+    [InlineData("[\\]]", "[]", "]", true)]
+    [InlineData("[!.]", "[\".\"]", ".", false)]
+    [InlineData("a*b*c", "[]", "aXbYc", true)]
+    [InlineData("a*b*c", "[]", "aXcYb", false)]
     public void Match_FollowsGobwasGlob(string pattern, string delimiters, string s, bool expected) =>
         Assert.Equal(expected, Glob(pattern, Json(delimiters), s));
 
     [Theory]
-    [InlineData("[a")]
-    [InlineData("[]")]
-    [InlineData("[z-a]")]
-    public void InvalidPattern_IsBuiltinError(string pattern) =>
-        Assert.Throws<BuiltinErrorException>(() => Builtin("glob.match", S(pattern), A(), S("x")));
+    [InlineData("{a,b", "glob: syntax error at 4: unclosed `{`")]
+    [InlineData("a\\", "glob: syntax error at 2: trailing backslash")]
+    [InlineData("\\", "glob: syntax error at 1: trailing backslash")]
+    [InlineData("[]", "glob: syntax error at 2: could not parse range")]
+    [InlineData("[abc", "glob: syntax error at 4: unexpected end of input")]
+    [InlineData("[c-a]", "glob: syntax error at 5: range hi character is less than lo")]
+    [InlineData("[a-bc]", "glob: syntax error at 5: expected close range character")]
+    [InlineData("x{a,{b}", "glob: syntax error at 7: unclosed `{`")]
+    public void InvalidPattern_IsBuiltinErrorWithGobwasMessage(string pattern, string message)
+    {
+        var ex = Assert.Throws<BuiltinErrorException>(() => Builtin("glob.match", S(pattern), RegoValue.Null, S("abc")));
+        Assert.IsNotType<BuiltinTypeException>(ex);
+        Assert.Equal(message, ex.Message);
+    }
 
     [Fact]
     public void DelimiterOperand_TypeErrors()

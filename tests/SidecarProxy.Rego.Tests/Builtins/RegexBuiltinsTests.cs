@@ -48,11 +48,15 @@ public sealed class RegexBuiltinsTests
     [InlineData("a)", "unexpected )")]
     [InlineData("(a)\\1", "invalid escape sequence: `\\1`")]
     [InlineData("(?=a)", "invalid or unsupported Perl syntax")]
-    [InlineData("(?<!a)b", "invalid or unsupported Perl syntax")]
-    [InlineData("a**", "invalid nested repetition operator")]
-    [InlineData("a*+", "invalid nested repetition operator")]
-    [InlineData("++", "missing argument to repetition operator")]
-    [InlineData("a{1001}", "invalid repeat count")]
+    [InlineData("(?<!a)b", "invalid named capture: `(?<!a)b`")]
+    [InlineData("a**", "invalid nested repetition operator: `**`")]
+    [InlineData("a{2}*", "invalid nested repetition operator: `{2}*`")]
+    [InlineData("a*+", "invalid nested repetition operator: `*+`")]
+    [InlineData("++", "missing argument to repetition operator: `+`")]
+    [InlineData("a{1001}", "invalid repeat count: `{1001}`")]
+    [InlineData("(?i", "invalid or unsupported Perl syntax: `(?i`")]
+    [InlineData("x[a", "missing closing ]: `[a`")]
+    [InlineData("(a", "missing closing ): `(a`")]
     [InlineData("\\Z", "invalid escape sequence")]
     [InlineData("[z-a]", "invalid character class range")]
     [InlineData("\\p{Foo}", "invalid character class range")]
@@ -73,6 +77,9 @@ public sealed class RegexBuiltinsTests
     [InlineData("(?P<name>a)|(?<other>b)", true)]
     [InlineData("[[:word:]]\\b\\B\\A\\z", true)]
     [InlineData("(?U)a+", true)]
+    [InlineData("(?)a", true)]
+    [InlineData("(?i-s:a)", true)]
+    [InlineData("(?i-)a", false)]
     [InlineData("++", false)]
     public void IsValid_AcceptsRe2(string pattern, bool expected) =>
         Assert.Equal(RegoValue.From(expected), Builtin("regex.is_valid", S(pattern)));
@@ -100,6 +107,10 @@ public sealed class RegexBuiltinsTests
     [InlineData("a(x*)b(y)?", "-ab-", -1, "[[\"ab\",\"\",\"\"]]")]
     [InlineData("(?P<k>\\w+)=(\\d)", "a=1 b=2", 1, "[[\"a=1\",\"a\",\"1\"]]")]
     [InlineData("(?P<k>x)(y)", "xy", -1, "[[\"xy\",\"x\",\"y\"]]")]
+    [InlineData("(a|ab)(c|bcd)(d*)", "abcd", -1, "[[\"abcd\",\"a\",\"bcd\",\"\"]]")]
+    [InlineData("(a|ab)", "ab", -1, "[[\"a\",\"a\"]]")]
+    [InlineData("(a*)+", "b", -1, "[[\"\",\"\"],[\"\",\"\"]]")]
+    [InlineData("(a+?)(a*)", "aaa", -1, "[[\"aaa\",\"a\",\"aa\"]]")]
     public void FindAllStringSubmatch_NumbersGroupsLikeGo(string pattern, string s, long n, string expected) =>
         Assert.Equal(expected, ToJson("regex.find_all_string_submatch_n", S(pattern), S(s), N(n)));
 
