@@ -18,12 +18,12 @@ internal static class SemverBuiltins
         var b = Operands.String(args, 1);
         if (!SemverVersion.TryParse(a, out var va))
         {
-            throw new BuiltinErrorException($"operand 1: string {a} is not a valid SemVer");
+            throw new BuiltinErrorException($"operand 1: string {new RegoString(a)} is not a valid SemVer");
         }
 
         if (!SemverVersion.TryParse(b, out var vb))
         {
-            throw new BuiltinErrorException($"operand 2: string {b} is not a valid SemVer");
+            throw new BuiltinErrorException($"operand 2: string {new RegoString(b)} is not a valid SemVer");
         }
 
         return RegoNumber.FromLong(va.CompareTo(vb));

@@ -80,9 +80,36 @@ public static partial class RegoYaml
             case YamlMappingNode mapping:
                 {
                     var map = new Dictionary<RegoValue, RegoValue>();
+                    var merged = new List<RegoObject>();
                     foreach (var (k, v) in mapping.Children)
                     {
+                        if (k is YamlScalarNode { Value: "<<", Style: ScalarStyle.Plain })
+                        {
+                            // A merge key: its mapping (or sequence of mappings) supplies keys not written here.
+                            switch (Convert(v, depth + 1))
+                            {
+                                case RegoObject o:
+                                    merged.Add(o);
+                                    break;
+                                case RegoArray a when a.Items.ToArray().All(x => x is RegoObject):
+                                    merged.AddRange(a.Items.ToArray().Cast<RegoObject>());
+                                    break;
+                                default:
+                                    throw new FormatException("map merge requires map or sequence of maps as the value");
+                            }
+
+                            continue;
+                        }
+
                         map[new RegoString(KeyText(k))] = Convert(v, depth + 1);
+                    }
+
+                    foreach (var o in merged)
+                    {
+                        foreach (var (k, v) in o.Entries)
+                        {
+                            map.TryAdd(k, v);
+                        }
                     }
 
                     return new RegoObject(map);
@@ -122,16 +149,19 @@ public static partial class RegoYaml
         return ResolvePlain(value) ?? new RegoString(value);
     }
 
-    /// <summary>go-yaml v2's resolution of a plain scalar; null when it stays a string.</summary>
+    /// <summary>
+    /// The YAML 1.2 core schema's resolution of a plain scalar; null when it stays a string. (go-yaml v2 would also
+    /// read yes/no/on/off/y/n as booleans and 012 as octal; the 1.2 rules avoid those surprises in policy data.)
+    /// </summary>
     private static RegoValue? ResolvePlain(string s)
     {
         switch (s)
         {
             case "" or "~" or "null" or "Null" or "NULL":
                 return RegoNull.Instance;
-            case "y" or "Y" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "true" or "True" or "TRUE":
+            case "true" or "True" or "TRUE":
                 return RegoBoolean.True;
-            case "n" or "N" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "false" or "False" or "FALSE":
+            case "false" or "False" or "FALSE":
                 return RegoBoolean.False;
             case ".nan" or ".NaN" or ".NAN" or ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF" or "-.inf" or "-.Inf" or "-.INF":
                 throw new FormatException($"json: unsupported value: {s}");
@@ -143,7 +173,7 @@ public static partial class RegoYaml
             return null;
         }
 
-        var plain = s.Replace("_", string.Empty, StringComparison.Ordinal);
+        var plain = s;
         if (TryParseGoInt(plain, out var integer))
         {
             return RegoNumber.FromInteger(integer);
@@ -157,7 +187,7 @@ public static partial class RegoYaml
         return null;
     }
 
-    // strconv.ParseInt(s, 0, 64) accepts 0x, 0o, 0b and a leading 0 for octal.
+    // Decimal with an optional sign, or unsigned 0x hexadecimal / 0o octal.
     private static bool TryParseGoInt(string s, out BigInteger value)
     {
         value = BigInteger.Zero;
@@ -175,6 +205,11 @@ public static partial class RegoYaml
         }
 
         var radix = 10;
+        if (s[0] is '-' or '+' && body.Length > 1 && body[0] == '0' && !char.IsAsciiDigit(body[1]))
+        {
+            return false;
+        }
+
         if (body.Length > 2 && body[0] == '0' && (body[1] is 'x' or 'X'))
         {
             radix = 16;
@@ -185,16 +220,7 @@ public static partial class RegoYaml
             radix = 8;
             body = body[2..];
         }
-        else if (body.Length > 2 && body[0] == '0' && (body[1] is 'b' or 'B'))
-        {
-            radix = 2;
-            body = body[2..];
-        }
-        else if (body.Length > 1 && body[0] == '0')
-        {
-            radix = 8;
-            body = body[1..];
-        }
+
 
         foreach (var ch in body)
         {
@@ -355,13 +381,19 @@ public static partial class RegoYaml
             return sb.ToString();
         }
 
-        if (ResolvesToNonString(s) || NeedsDoubleQuotes(s))
+        // Words YAML 1.1 readers (go-yaml v2 among them) take as booleans are quoted too, as go-yaml v2 writes them.
+        if (ResolvesToNonString(s) || NeedsDoubleQuotes(s) || Yaml11Booleans.Contains(s))
         {
             return DoubleQuoted(s);
         }
 
         return CanBePlain(s) ? s : "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
     }
+
+    private static readonly HashSet<string> Yaml11Booleans = new(StringComparer.Ordinal)
+    {
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+    };
 
     private static bool ResolvesToNonString(string s)
     {

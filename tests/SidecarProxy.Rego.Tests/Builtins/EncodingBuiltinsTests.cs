@@ -147,7 +147,7 @@ public sealed class EncodingBuiltinsTests
     [Fact]
     public void Yaml_Unmarshal_TypesPlainScalarsOnly()
     {
-        var yaml = "a: 1\nb: \"1\"\nc: true\nd: yes\ne: ~\nf: 1.5\ng: hello\nh: '2'\ni: 2001-12-14\nj: [1, x]\n1: k\n";
+        var yaml = "a: 1\nb: \"1\"\nc: true\nd: True\ne: ~\nf: 1.5\ng: hello\nh: '2'\ni: 2001-12-14\nj: [1, x]\n1: k\n";
         AssertValue("""{"a":1,"b":"1","c":true,"d":true,"e":null,"f":1.5,"g":"hello","h":"2","i":"2001-12-14","j":[1,"x"],"1":"k"}""", Call("yaml.unmarshal", S(yaml)));
     }
 
@@ -186,5 +186,21 @@ public sealed class EncodingBuiltinsTests
         var yaml = Assert.IsType<RegoString>(Call("yaml.marshal", value));
         var back = Call("yaml.unmarshal", yaml);
         Assert.Equal(J("""[{"foo":[1,2,3]},"multi\nline","null",{"nested":{"deep":[[1,2],[]],"empty":{}}}]"""), back);
+    }
+
+    [Fact]
+    public void Yaml_Unmarshal_ResolvesAnchorsAndMergeKeys()
+    {
+        var yaml = "base: &b\n  x: 1\n  y: 2\nderived:\n  <<: *b\n  y: 3\nalias: *b\n";
+        AssertValue("""{"base":{"x":1,"y":2},"derived":{"x":1,"y":3},"alias":{"x":1,"y":2}}""", Call("yaml.unmarshal", S(yaml)));
+    }
+
+    [Theory]
+    [InlineData("", "null")]
+    [InlineData("0x1F", "31")]
+    [InlineData("- 1e3\n- -7\n- 012\n- .5\n- 0o17\n- yes\n- 1_000", "[1000,-7,12,0.5,15,\"yes\",\"1_000\"]")]
+    public void Yaml_Unmarshal_Scalars(string yaml, string json)
+    {
+        AssertValue(json, Call("yaml.unmarshal", S(yaml.Replace("\\n", "\n", StringComparison.Ordinal))));
     }
 }

@@ -44,7 +44,7 @@ public sealed class SemverBuiltinsTests
     [Fact]
     public void Compare_InvalidVersion_IsBuiltinError()
     {
-        Assert.Equal("operand 2: string 1.0 is not a valid SemVer", Throws<BuiltinErrorException>("semver.compare", S("1.0.0"), S("1.0")).Message);
+        Assert.Equal("operand 2: string \"1.0\" is not a valid SemVer", Throws<BuiltinErrorException>("semver.compare", S("1.0.0"), S("1.0")).Message);
         Assert.Equal("operand 1 must be string but got number", Throws<BuiltinTypeException>("semver.compare", N(1), S("1.0.0")).Message);
     }
 }

@@ -135,4 +135,14 @@ public sealed class TimeBuiltinsTests
         var text = Assert.IsType<RegoString>(Call("time.format", Arr(N(1670006453141828752), S("UTC"), S("MST")))).Value;
         Assert.Equal("UTC", text);
     }
+
+    [Theory]
+    [InlineData("Asia/Kolkata", "IST")]
+    [InlineData("America/New_York", "EST")]
+    [InlineData("Europe/Berlin", "CET")]
+    public void Format_ZoneAbbreviationOfIanaZone(string zone, string abbreviation)
+    {
+        var text = Assert.IsType<RegoString>(Call("time.format", Arr(N(1670006453141828752), S(zone), S("MST")))).Value;
+        Assert.Equal(abbreviation, text);
+    }
 }
