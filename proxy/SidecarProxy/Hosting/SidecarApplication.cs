@@ -32,11 +32,15 @@ internal static class SidecarApplication
     /// error. Identity files are loaded here, so a bad identity stops the process before it listens.
     /// </summary>
     public static WebApplication Build(
-        string[] args, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
+        string[] args,
+        Action<WebApplicationBuilder>? configure = null,
+        string? contentRoot = null,
+        string? environment = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
+            EnvironmentName = environment,
 
             // appsettings*.json are copied next to the binary; this finds them whatever the working directory.
             ContentRootPath = contentRoot ?? AppContext.BaseDirectory,

@@ -44,7 +44,7 @@ public sealed class TestCa : IDisposable
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = CaRequest($"CN={name ?? trustDomain + " root"}", key, trustDomain);
-        return new TestCa(request.CreateSelfSigned(Epoch.AddDays(-1), Epoch.AddDays(30)), null);
+        return new TestCa(request.CreateSelfSigned(Epoch.AddDays(-10), Epoch.AddDays(30)), null);
     }
 
     /// <summary>An intermediate CA; <paramref name="subject"/> lets a test forge a same-named impostor.</summary>
@@ -54,7 +54,7 @@ public sealed class TestCa : IDisposable
         var request = CaRequest(subject ?? $"CN={trustDomain} intermediate", key, trustDomain);
         request.CertificateExtensions.Add(
             X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
-        using var publicOnly = request.Create(Certificate, Epoch.AddDays(-1), Epoch.AddDays(29), Serial());
+        using var publicOnly = request.Create(Certificate, Epoch.AddDays(-9), Epoch.AddDays(29), Serial());
         return new TestCa(publicOnly.CopyWithPrivateKey(key), this);
     }
 
