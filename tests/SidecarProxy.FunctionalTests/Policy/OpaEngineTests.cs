@@ -32,7 +32,7 @@ public sealed class OpaEngineTests : IAsyncLifetime
     {
         ["Sidecar:Policy:Engine"] = "opa",
         ["Sidecar:Policy:OpaUrl"] = opa.ToString(),
-        ["Sidecar:Policy:Timeout"] = "00:00:00.300",
+        ["Sidecar:Policy:Timeout"] = "00:00:01",
     });
 
     private void OpaReplies(int status, string body, TimeSpan? delay = null)
@@ -143,7 +143,7 @@ public sealed class OpaEngineTests : IAsyncLifetime
     [Fact]
     public async Task SlowOpa_PastTheTimeout_Is503()
     {
-        OpaReplies(200, "{\"result\": true}", TimeSpan.FromSeconds(2));
+        OpaReplies(200, "{\"result\": true}", TimeSpan.FromSeconds(4));
         using var response = await SendAsync();
         var problem = await Problem.ReadAsync(response);
         Assert.Equal((503, "policy_unavailable"), (problem.Status, problem.Code));

@@ -97,19 +97,23 @@ internal static class PolicyDirectoryLoader
             errors.Add($"policy directory '{directory}' holds no .rego file");
         }
 
-        if (errors.Count > 0)
+        // Compile even when a data file was bad, so that one run lists every error of every file.
+        CompiledPolicy? compiled = null;
+        if (modules.Count > 0)
         {
-            throw new PolicyLoadException(errors);
+            try
+            {
+                compiled = RegoCompiler.Compile(modules, new RegoObject(data));
+            }
+            catch (RegoCompileException e)
+            {
+                errors.AddRange(e.Errors.Select(err => $"{err.File}:{err.Line}:{err.Column}: {err.Code}: {err.Message}"));
+            }
         }
 
-        CompiledPolicy compiled;
-        try
+        if (errors.Count > 0 || compiled is null)
         {
-            compiled = RegoCompiler.Compile(modules, new RegoObject(data));
-        }
-        catch (RegoCompileException e)
-        {
-            throw new PolicyLoadException(e.Errors.Select(err => $"{err.File}:{err.Line}:{err.Column}: {err.Code}: {err.Message}").ToList());
+            throw new PolicyLoadException(errors);
         }
 
         var revision = Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
