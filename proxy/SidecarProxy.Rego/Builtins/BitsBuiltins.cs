@@ -7,7 +7,7 @@ namespace SidecarProxy.Rego.Builtins;
 internal static class BitsBuiltins
 {
     // A left shift past this many bits would build a number of megabytes; refuse rather than exhaust memory.
-    private const int MaxShiftBits = 1 << 20;
+    private const int MaxShiftBits = 1 << 18;
 
     public static void Register(BuiltinRegistry registry)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Numerics;
 using SidecarProxy.Rego.Values;
 
@@ -9,6 +8,11 @@ internal static class UnitsBuiltins
 {
     private static readonly BigInteger Kilo = 1000;
     private static readonly BigInteger Kibi = 1024;
+
+    // OPA accepts exponents of up to 6 digits, which makes numbers of a million digits that take seconds to
+    // build and print. A proxy must not let a request stall it, so amounts beyond 10^±4000 are cut short:
+    // tiny ones are 0 (as OPA's result would be), huge ones an error.
+    private const long MaxMagnitude = 4000;
 
     public static void Register(BuiltinRegistry registry)
     {
@@ -65,6 +69,15 @@ internal static class UnitsBuiltins
         if (!RegoNumberMathFloat.TryParseDecimal(num, out var digits, out var exponent10))
         {
             throw new BuiltinErrorException("could not parse amount to a number");
+        }
+
+        switch (UnitsText.Magnitude(digits, exponent10))
+        {
+            case < -MaxMagnitude:
+                // Far below the 10 decimals kept: OPA prints 0.0000000000.
+                return RegoNumber.Zero;
+            case > MaxMagnitude:
+                throw new BuiltinErrorException("exponent too large");
         }
 
         var numerator = digits * multiplier.Num;
@@ -124,7 +137,21 @@ internal static class UnitsBuiltins
             _ => throw new BuiltinErrorException($"byte unit {unit} not recognized"),
         };
 
-        var amount = RegoNumberMathFloat.Parse(num) ?? throw new BuiltinErrorException("could not parse byte amount to a number");
+        if (!RegoNumberMathFloat.TryParseDecimal(num, out var digits, out var exponent10))
+        {
+            throw new BuiltinErrorException("could not parse byte amount to a number");
+        }
+
+        switch (UnitsText.Magnitude(digits, exponent10))
+        {
+            case < -MaxMagnitude:
+                // Below one byte whatever the unit: truncates to 0.
+                return RegoNumber.Zero;
+            case > MaxMagnitude:
+                throw new BuiltinErrorException("exponent too large");
+        }
+
+        var amount = RegoNumberMathFloat.FromDecimal(digits, exponent10);
         var total = (amount * RegoNumberMathFloat.FromInteger(multiplier)).Truncate();
         return RegoNumber.FromInteger(total);
     }

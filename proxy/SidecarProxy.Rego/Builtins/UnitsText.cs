@@ -87,5 +87,9 @@ internal static class UnitsText
         return sb.ToString();
     }
 
+    /// <summary>Roughly log10 of |digits * 10^exponent10| (the position of the leading digit); 0 for zero.</summary>
+    public static long Magnitude(BigInteger digits, long exponent10) =>
+        digits.IsZero ? 0 : BigInteger.Abs(digits).ToString(CultureInfo.InvariantCulture).Length + exponent10;
+
     private static bool IsDigit(char c) => c is >= '0' and <= '9';
 }

@@ -215,8 +215,6 @@ internal readonly struct RegoNumberMathFloat
     /// <summary>True when the value has no fraction (the mantissa is kept odd, so a negative exponent means a fraction).</summary>
     public bool IsInteger => _mantissa.IsZero || _exponent >= 0;
 
-    public int CompareTo(RegoNumberMathFloat other) => (this - other).Sign;
-
     /// <summary>
     /// The number OPA would produce from this value: the shortest decimal that reads back to the same
     /// 64-bit value (Go's <c>Float.Text(format, -1)</c>), as a Rego number.

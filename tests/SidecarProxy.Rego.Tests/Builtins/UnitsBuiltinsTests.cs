@@ -78,6 +78,21 @@ public sealed class UnitsBuiltinsTests
     [InlineData("1xb", "byte unit xb not recognized")]
     public void ParseBytes_Errors(string text, string message) => BuiltinError(message, "units.parse_bytes", Str(text));
 
+    [Theory]
+    [InlineData("units.parse", "1e-999999")]
+    [InlineData("units.parse", "123e-4012Ki")]
+    [InlineData("units.parse_bytes", "1e-999999")]
+    [InlineData("units.parse_bytes", "5e-4010EiB")]
+    public void TinyAmounts_AreZero(string name, string text) => Is(N("0"), name, Str(text));
+
+    [Theory]
+    [InlineData("units.parse", "1e999999")]
+    [InlineData("units.parse_bytes", "1e4001")]
+    public void HugeAmounts_AreRefused(string name, string text) => BuiltinError("exponent too large", name, Str(text));
+
+    [Fact]
+    public void LargeButBoundedAmount_IsExact() => Is(N("1e3000"), "units.parse", Str("1e2997k"));
+
     [Fact]
     public void Operand_MustBeString()
     {

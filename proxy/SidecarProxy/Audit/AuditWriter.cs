@@ -1,0 +1,152 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace SidecarProxy.Audit;
+
+/// <summary>
+/// Appends audit records as JSON lines. Requests only enqueue (never wait on disk); one background loop
+/// serializes and writes, flushing whenever the queue runs dry. A full queue drops and counts rather than
+/// stall requests. Stopping drains every queued record before the destination is closed.
+/// </summary>
+internal sealed class AuditWriter : IHostedService, IAsyncDisposable
+{
+    private readonly Channel<AuditRecord> _queue;
+    private readonly TextWriter _destination;
+    private readonly bool _ownsDestination;
+    private readonly string _destinationName;
+    private readonly ILogger _logger;
+    private readonly Task _drain;
+    private long _dropped;
+    private long _written;
+    private long _failed;
+    private int _disposed;
+
+    public AuditWriter(IOptions<AuditOptions> options, ILogger<AuditWriter> logger)
+        : this(Open(options?.Value ?? throw new ArgumentNullException(nameof(options))), options.Value.Path != "-",
+            options.Value.Path == "-" ? "stdout" : options.Value.Path, options.Value.QueueCapacity, logger)
+    {
+    }
+
+    internal AuditWriter(TextWriter destination, bool ownsDestination, string destinationName, int capacity, ILogger logger)
+    {
+        _destination = destination;
+        _ownsDestination = ownsDestination;
+        _destinationName = destinationName;
+        _logger = logger;
+        _queue = Channel.CreateBounded<AuditRecord>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        // Started here, not in StartAsync: records written before the host starts must not be lost.
+        _drain = Task.Run(DrainAsync);
+    }
+
+    /// <summary>Records dropped because the queue was full (or the writer already stopped).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Records written to the destination.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Records lost to write errors.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Queues a record; never blocks. Returns false (and counts a drop) when the queue is full.</summary>
+    public bool TryWrite(AuditRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (_queue.Writer.TryWrite(record))
+        {
+            return true;
+        }
+
+        var dropped = Interlocked.Increment(ref _dropped);
+
+        // Log the first drop and then every thousandth, not one line per lost record.
+        if (dropped == 1 || dropped % 1000 == 0)
+        {
+            AuditLog.QueueFull(_logger, dropped);
+        }
+
+        return false;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Stops accepting records and waits until every queued one is written.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await _drain.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _queue.Writer.TryComplete();
+        await _drain;
+        AuditLog.Drained(_logger, Written, Dropped);
+        if (_ownsDestination)
+        {
+            await _destination.DisposeAsync();
+        }
+    }
+
+    private static TextWriter Open(AuditOptions options)
+    {
+        if (options.Path == "-")
+        {
+            return Console.Out;
+        }
+
+        var stream = new FileStream(options.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 64 * 1024);
+        return new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
+    }
+
+    private async Task DrainAsync()
+    {
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (reader.TryRead(out var record))
+            {
+                try
+                {
+                    await _destination.WriteAsync(JsonSerializer.Serialize(record, AuditJsonContext.Default.AuditRecord) + "\n");
+                    Interlocked.Increment(ref _written);
+                }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException or NotSupportedException)
+                {
+                    Interlocked.Increment(ref _failed);
+                    AuditLog.WriteFailed(_logger, _destinationName, ex.GetType().Name);
+                }
+            }
+
+            await FlushAsync();
+        }
+
+        await FlushAsync();
+    }
+
+    private async Task FlushAsync()
+    {
+        try
+        {
+            await _destination.FlushAsync();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            AuditLog.WriteFailed(_logger, _destinationName, ex.GetType().Name);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+namespace SidecarProxy.Credentials;
+
+/// <summary>
+/// OAuth 2.0 client credentials grant (RFC 6749 section 4.4): the sidecar is the client, the agent never sees
+/// the client secret; the scope asked for is the decision's plus the configured extras.
+/// </summary>
+internal sealed class ClientCredentialsProvider(
+    string name,
+    CredentialProviderOptions options,
+    TokenEndpointClient tokenEndpoint,
+    TimeProvider time) : ICredentialProvider
+{
+    public string Name => name;
+
+    public CredentialKind Kind => CredentialKind.OAuth2ClientCredentials;
+
+    public string HeaderName => options.Header;
+
+    public bool JustInTime => true;
+
+    public TimeSpan MaxTtl => options.MaxTtl;
+
+    public async ValueTask<ProviderCredential> IssueAsync(CredentialRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var scopes = ScopeSet.Normalize(request.Scopes, options.Scopes);
+        var form = new List<KeyValuePair<string, string>> { new("grant_type", "client_credentials") };
+        if (scopes.Count > 0)
+        {
+            form.Add(new("scope", ScopeSet.Join(scopes)));
+        }
+
+        var requestedAt = time.GetUtcNow();
+        var response = await tokenEndpoint.RequestAsync(name, options, form, cancellationToken);
+
+        // Counted from before the request: the server's clock started no later than that.
+        var expiresAt = requestedAt + (response.ExpiresIn ?? options.MaxTtl);
+        return new ProviderCredential(HeaderValues.WithScheme(options.Scheme, response.AccessToken), expiresAt);
+    }
+}

@@ -1,0 +1,192 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SidecarProxy.Audit;
+using SidecarProxy.Credentials;
+using SidecarProxy.Tests.Credentials;
+
+namespace SidecarProxy.Tests.Audit;
+
+public sealed class AuditWriterTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    internal static AuditRecord Record(int i) => new()
+    {
+        Time = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero).AddMilliseconds(i),
+        RequestId = $"req-{i}",
+        DecisionId = "d-1",
+        SpiffeId = "spiffe://agents.example.org/agent/researcher",
+        TaskId = "t-7f3c",
+        Tool = "github",
+        Method = "POST",
+        Path = "/repos/acme/app/issues",
+        Decision = "allow",
+        Reason = "researcher may file issues",
+        PolicyRevision = "rev-3",
+        Scopes = ["issues:write"],
+        LatencyMs = 1.5,
+        Status = 201,
+    };
+
+    private AuditWriter FileWriter(string path, int capacity = 10_000) =>
+        new(Options.Create(new AuditOptions { Path = path, QueueCapacity = capacity }), NullLogger<AuditWriter>.Instance);
+
+    [Fact]
+    public async Task NRecords_NParseableLinesAfterDispose()
+    {
+        const int n = 1000;
+        var path = _dir.PathOf("audit.jsonl");
+        var writer = FileWriter(path);
+
+        for (var i = 0; i < n; i++)
+        {
+            Assert.True(writer.TryWrite(Record(i)));
+        }
+
+        await writer.DisposeAsync();
+
+        var lines = await File.ReadAllLinesAsync(path);
+        Assert.Equal(n, lines.Length);
+        Assert.Equal(n, writer.Written);
+        Assert.Equal(0, writer.Dropped);
+        for (var i = 0; i < n; i++)
+        {
+            using var json = JsonDocument.Parse(lines[i]);
+            var root = json.RootElement;
+            Assert.Equal($"req-{i}", root.GetProperty("request_id").GetString());
+            Assert.Equal("spiffe://agents.example.org/agent/researcher", root.GetProperty("spiffe_id").GetString());
+            Assert.Equal("t-7f3c", root.GetProperty("task_id").GetString());
+            Assert.Equal("allow", root.GetProperty("decision").GetString());
+            Assert.Equal("rev-3", root.GetProperty("policy_revision").GetString());
+            Assert.Equal("d-1", root.GetProperty("decision_id").GetString());
+            Assert.Equal(201, root.GetProperty("status").GetInt32());
+            Assert.Equal(1.5, root.GetProperty("latency_ms").GetDouble());
+            Assert.Equal(Record(i).Time, root.GetProperty("time").GetDateTimeOffset());
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentWriters_AllLinesWrittenWhole()
+    {
+        var path = _dir.PathOf("audit.jsonl");
+        var writer = FileWriter(path);
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 250; i++)
+            {
+                writer.TryWrite(Record((t * 1000) + i));
+            }
+        })));
+        await writer.DisposeAsync();
+
+        var lines = await File.ReadAllLinesAsync(path);
+        Assert.Equal(2000, lines.Length);
+        Assert.Equal(2000, lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("request_id").GetString()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ExistingFile_AppendedTo()
+    {
+        var path = _dir.Write("audit.jsonl", "{\"previous\":true}\n");
+        var writer = FileWriter(path);
+        writer.TryWrite(Record(1));
+        await writer.DisposeAsync();
+
+        var lines = await File.ReadAllLinesAsync(path);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("{\"previous\":true}", lines[0]);
+    }
+
+    [Fact]
+    public async Task StopAsync_DrainsQueueBeforeReturning()
+    {
+        var path = _dir.PathOf("audit.jsonl");
+        var writer = FileWriter(path);
+        await writer.StartAsync(default);
+        for (var i = 0; i < 300; i++)
+        {
+            writer.TryWrite(Record(i));
+        }
+
+        await writer.StopAsync(default);
+
+        Assert.Equal(300, writer.Written);
+        Assert.False(writer.TryWrite(Record(301)));
+        await writer.DisposeAsync();
+        Assert.Equal(300, (await File.ReadAllLinesAsync(path)).Length);
+        Assert.Equal(1, writer.Dropped);
+    }
+
+    [Fact]
+    public async Task QueueFull_DropsAndCountsInsteadOfBlocking()
+    {
+        var gate = new GatedWriter();
+        var writer = new AuditWriter(gate, ownsDestination: true, "gated", capacity: 4, NullLogger.Instance);
+
+        var accepted = 0;
+        for (var i = 0; i < 50; i++)
+        {
+            if (writer.TryWrite(Record(i)))
+            {
+                accepted++;
+            }
+        }
+
+        // The drain loop holds at most one record in the blocked write; the queue holds four.
+        Assert.InRange(accepted, 4, 5);
+        Assert.Equal(50 - accepted, writer.Dropped);
+
+        gate.Open();
+        await writer.DisposeAsync();
+        Assert.Equal(accepted, gate.Lines);
+        Assert.Equal(accepted, writer.Written);
+    }
+
+    [Fact]
+    public void WithCredential_RecordsFingerprintNeverValue()
+    {
+        var now = DateTimeOffset.UnixEpoch;
+        var credential = new IssuedCredential("Authorization", "Bearer secret-value", now.AddSeconds(120), CredentialFingerprint.Of("Bearer secret-value"),
+            JustInTime: false, CacheHit: true, "legacy", CredentialKind.Static);
+
+        var record = Record(1).WithCredential(credential, ["a"], now);
+        var json = JsonSerializer.Serialize(record, AuditJsonContext.Default.AuditRecord);
+
+        Assert.DoesNotContain("secret-value", json, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal(credential.Fingerprint, doc.RootElement.GetProperty("credential_fingerprint").GetString());
+        Assert.Equal("static", doc.RootElement.GetProperty("credential_kind").GetString());
+        Assert.Equal("legacy", doc.RootElement.GetProperty("credential_provider").GetString());
+        Assert.False(doc.RootElement.GetProperty("credential_just_in_time").GetBoolean());
+        Assert.True(doc.RootElement.GetProperty("cache_hit").GetBoolean());
+        Assert.Equal(120, doc.RootElement.GetProperty("ttl_seconds").GetDouble());
+    }
+
+    [Fact]
+    public void Validator_ListsErrors()
+    {
+        var result = new AuditOptionsValidator().Validate(null, new AuditOptions { Path = "/nonexistent-dir/x/audit.jsonl", QueueCapacity = 0 });
+
+        Assert.Equal(2, result.Failures!.Count());
+    }
+
+    private sealed class GatedWriter : StringWriter
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _lines;
+
+        public int Lines => Volatile.Read(ref _lines);
+
+        public void Open() => _open.TrySetResult();
+
+        public override async Task WriteAsync(string? value)
+        {
+            await _open.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Interlocked.Increment(ref _lines);
+        }
+    }
+}
