@@ -13,13 +13,13 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         ListenAddress.TryParse(options.Listen, "https", out var agent);
         if (agent is null)
         {
-            errors.Add($"Sidecar:Listen must be an https:// URL with an IP address or localhost and an explicit port (got '{options.Listen}')");
+            errors.Add($"Sidecar:Listen must be an https:// URL with an IP address or localhost and a port (got '{options.Listen}')");
         }
 
         ListenAddress.TryParse(options.Metrics.Listen, "http", out var metrics);
         if (metrics is null)
         {
-            errors.Add($"Sidecar:Metrics:Listen must be an http:// URL with an IP address or localhost and an explicit port (got '{options.Metrics.Listen}')");
+            errors.Add($"Sidecar:Metrics:Listen must be an http:// URL with an IP address or localhost and a port (got '{options.Metrics.Listen}')");
         }
 
         if (agent is not null && metrics is not null && agent.Port != 0 && agent.Port == metrics.Port)
@@ -29,7 +29,7 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
 
         if (options.Dev.DemoUpstream is not null && !ListenAddress.TryParse(options.Dev.DemoUpstream, "http", out _))
         {
-            errors.Add($"Sidecar:Dev:DemoUpstream must be an http:// URL with an IP address or localhost and an explicit port (got '{options.Dev.DemoUpstream}')");
+            errors.Add($"Sidecar:Dev:DemoUpstream must be an http:// URL with an IP address or localhost and a port (got '{options.Dev.DemoUpstream}')");
         }
 
         ValidateIdentity(options.Identity, errors);

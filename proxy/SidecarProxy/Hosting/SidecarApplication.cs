@@ -13,6 +13,7 @@ using SidecarProxy.Denials;
 using SidecarProxy.Dev;
 using SidecarProxy.Health;
 using SidecarProxy.Identity;
+using SidecarProxy.Identity.WorkloadApi;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Revocation;
@@ -49,8 +50,9 @@ internal static class SidecarApplication
         AddEnvironmentDefaults(builder);
         AddSidecarServices(builder.Services, builder.Configuration);
 
-        var app = builder.Build();
-        var options = ValidateOptions(app.Services);
+        // Building the host already constructs Kestrel and, through its TLS setup, reads the options.
+        var app = Validated(builder.Build);
+        var options = Validated(() => app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value);
         StartIdentity(app.Services);
         var policyErrors = SidecarPolicyRegistration.StartPolicy(app.Services);
         if (policyErrors.Count > 0)
@@ -123,10 +125,12 @@ internal static class SidecarApplication
         services.TryAddSingleton<IRevocationCheck, NoRevocations>();
         services.TryAddSingleton<ITaskContextResolver, NoTaskContextResolver>();
 
-        AddFileIdentity(services);
+        AddIdentitySource(services, configuration);
+        services.TryAddSingleton<IIdentityMaterialSource, UnavailableIdentityMaterialSource>();
         services.AddSingleton<X509SvidValidator>();
         services.AddSingleton<AgentTlsHandshake>();
         services.AddSingleton<SidecarListeners>();
+        services.AddSingleton<AgentConnectionRegistry>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, SidecarKestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
 
@@ -141,34 +145,41 @@ internal static class SidecarApplication
             .AddTransforms<SidecarTransformProvider>();
     }
 
-    private static void AddFileIdentity(IServiceCollection services)
+    private static void AddIdentitySource(IServiceCollection services, IConfiguration configuration)
     {
-        // The file source serves when files are configured; otherwise the Workload API component must have
-        // registered IIdentityMaterialSource before this point (StartIdentity reports it if nobody did).
-        services.TryAddSingleton<FileIdentityMaterialSource>(sp =>
+        var identity = configuration.GetSection("Sidecar:Identity").Get<IdentityOptions>() ?? new IdentityOptions();
+        if (!identity.UsesFiles)
         {
-            var identity = sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Identity;
-            var files = new IdentityFiles(identity.ServerCertificate!, identity.ServerKey!, identity.TrustBundles);
+            // Files win when both are configured: an explicit file layout is a deliberate operator choice,
+            // while SPIFFE_ENDPOINT_SOCKET may merely be inherited from the pod's environment.
+            if (WorkloadApiServiceCollectionExtensions.IsWorkloadApiConfigured(configuration))
+            {
+                services.AddWorkloadApiIdentity(configuration);
+            }
+
+            return;
+        }
+
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Identity;
+            var files = new IdentityFiles(options.ServerCertificate!, options.ServerKey!, options.TrustBundles);
             return new FileIdentityMaterialSource(
                 files,
-                identity.PollInterval,
-                identity.Debounce,
+                options.PollInterval,
+                options.Debounce,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<FileIdentityMaterialSource>>());
         });
-        services.TryAddSingleton<IIdentityMaterialSource>(sp =>
-            sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Identity.UsesFiles
-                ? sp.GetRequiredService<FileIdentityMaterialSource>()
-                : throw new StartupException(
-                    "Sidecar:Identity:WorkloadApi is set but this build has no Workload API identity source; configure identity files instead"));
+        services.TryAddSingleton<IIdentityMaterialSource>(sp => sp.GetRequiredService<FileIdentityMaterialSource>());
         services.TryAddSingleton<IIdentityReloadStatus>(sp => sp.GetRequiredService<FileIdentityMaterialSource>());
     }
 
-    private static SidecarOptions ValidateOptions(IServiceProvider services)
+    private static T Validated<T>(Func<T> step)
     {
         try
         {
-            return services.GetRequiredService<IOptions<SidecarOptions>>().Value;
+            return step();
         }
         catch (OptionsValidationException ex)
         {
@@ -184,6 +195,13 @@ internal static class SidecarApplication
     private static void StartIdentity(IServiceProvider services)
     {
         var source = services.GetRequiredService<IIdentityMaterialSource>();
+        if (source is UnavailableIdentityMaterialSource)
+        {
+            // Unreachable through validation (which requires files or WorkloadApi); kept so a gap fails closed.
+            throw new StartupException(
+                "Sidecar:Identity: no identity source is available; configure identity files or WorkloadApi");
+        }
+
         if (source is FileIdentityMaterialSource files)
         {
             try

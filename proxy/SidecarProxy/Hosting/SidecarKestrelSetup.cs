@@ -17,6 +17,7 @@ internal sealed class SidecarKestrelSetup(
     IOptions<SidecarOptions> options,
     AgentTlsHandshake handshake,
     SidecarListeners listeners,
+    AgentConnectionRegistry connections,
     IHostEnvironment environment) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
@@ -29,7 +30,7 @@ internal sealed class SidecarKestrelSetup(
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
             listen.UseHttps(handshake.CreateOptions());
-        });
+        }, TrackAgentConnection);
         Bind(kestrel, sidecar.Metrics.Listen, "http", ListenerKind.Operations, ListenerFeature.Operations, _ => { });
         if (environment.IsDevelopment() && sidecar.Dev.DemoUpstream is { } demo)
         {
@@ -37,13 +38,28 @@ internal sealed class SidecarKestrelSetup(
         }
     }
 
+    // Runs for the whole life of a connection: registered after the handshake, removed when it closes.
+    private ConnectionDelegate TrackAgentConnection(ConnectionDelegate next) => async connection =>
+    {
+        var identity = connection.Features.Get<IPeerIdentityFeature>()?.Result.Identity;
+        if (identity is null)
+        {
+            await next(connection);
+            return;
+        }
+
+        using var registration = connections.Register(identity.SpiffeId, connection);
+        await next(connection);
+    };
+
     private void Bind(
         KestrelServerOptions kestrel,
         string url,
         string scheme,
         ListenerKind kind,
         IListenerFeature feature,
-        Action<ListenOptions> configure)
+        Action<ListenOptions> configure,
+        Func<ConnectionDelegate, ConnectionDelegate>? connectionMiddleware = null)
     {
         // Validated at start-up; a failure here means validation was bypassed.
         if (!ListenAddress.TryParse(url, scheme, out var address))
@@ -61,6 +77,11 @@ internal sealed class SidecarKestrelSetup(
                 connection.Features.Set(feature);
                 return next(connection);
             });
+            if (connectionMiddleware is not null)
+            {
+                listen.Use(connectionMiddleware);
+            }
+
             listeners.Add(kind, listen);
         });
     }

@@ -42,6 +42,9 @@ internal sealed class AgentTlsHandshake(
         {
             ServerCertificateContext = _contexts.GetValue(material, CreateContext),
             ClientCertificateRequired = true,
+
+            // The identity is fixed at the handshake; a TLS 1.2 renegotiation must not swap it mid-connection.
+            AllowRenegotiation = false,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
 
