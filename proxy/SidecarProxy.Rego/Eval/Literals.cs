@@ -25,13 +25,18 @@ internal abstract class LNode
     }
 
     /// <summary>Runs the rest of the body after this literal succeeded.</summary>
-    protected bool Continue(EvalContext c, RegoValue?[] f, Func<bool> k) => Next is null ? k() : Next.Run(c, f, k);
+    protected bool Continue(EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        // Each solution counts, so a loop whose body is its last literal still spends the budget.
+        c.Step();
+        return Next is null ? k() : Next.Eval(c, f, k);
+    }
 
     /// <summary>The rest of the body as a continuation (allocates; for the slow paths).</summary>
     protected Func<bool> Rest(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
         var next = Next;
-        return next is null ? k : () => next.Run(c, f, k);
+        return next is null ? () => { c.Step(); return k(); } : () => next.Run(c, f, k);
     }
 }
 
