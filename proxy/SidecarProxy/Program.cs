@@ -1,5 +1,6 @@
 using SidecarProxy.Dev;
 using SidecarProxy.Hosting;
+using SidecarProxy.Policy.Cli;
 
 namespace SidecarProxy;
 
@@ -12,6 +13,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == DevCertsCommand.Name)
         {
             return DevCertsCommand.Run(args[1..], Console.Out, Console.Error);
+        }
+
+        if (args.Length > 0 && args[0] == "policy")
+        {
+            return PolicyCommand.Run(args[1..], Console.Out, Console.Error);
         }
 
         try

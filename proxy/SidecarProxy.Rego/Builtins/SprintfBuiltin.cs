@@ -1,9 +1,70 @@
+using System.Numerics;
+using SidecarProxy.Rego.Values;
+
 namespace SidecarProxy.Rego.Builtins;
 
+/// <summary>
+/// <c>sprintf</c>. OPA hands Go's fmt.Sprintf an int for an integer that fits 64 bits, a *big.Int for a larger
+/// integer, a float64 for other numbers, the string for a string, and the Rego text of any other value
+/// (so <c>%v</c> of an array prints <c>["a", 1]</c>, and <c>%t</c> of a boolean prints <c>%!t(string=true)</c>).
+/// <see cref="SprintfFormatter"/> reproduces Go's formatting of those operands.
+/// </summary>
 internal static class SprintfBuiltin
 {
     public static void Register(BuiltinRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
+        registry.Add("sprintf", 2, Sprintf);
+    }
+
+    private static RegoValue Sprintf(BuiltinContext ctx, RegoValue[] args)
+    {
+        var format = Operands.String(args, 0);
+        var array = Operands.Array(args, 1);
+        var operands = new SprintfOperand[array.Count];
+        for (var i = 0; i < operands.Length; i++)
+        {
+            operands[i] = ToOperand(array[i]);
+        }
+
+        return new RegoString(SprintfFormatter.Format(format, operands));
+    }
+
+    internal static SprintfOperand ToOperand(RegoValue value)
+    {
+        switch (value)
+        {
+            case RegoString s:
+                return SprintfOperand.FromString(s.Value);
+            case RegoNumber n when n.IsInteger:
+                {
+                    var i = n.Integer;
+                    if (i >= long.MinValue && i <= long.MaxValue)
+                    {
+                        return SprintfOperand.FromInt((long)i);
+                    }
+
+                    // OPA keeps a number's source text; a literal like 2e308 overflows float64 and OPA then prints
+                    // that text. Our exact integer model cannot tell 2e308 from its 309 written digits, so values
+                    // beyond float64's range print in exponent form, which is how such numbers are written.
+                    return double.IsInfinity((double)i) ? SprintfOperand.FromString(ExponentText(i)) : SprintfOperand.FromBig(i);
+                }
+
+            case RegoNumber n:
+                return SprintfOperand.FromFloat(n.Double);
+            default:
+                return SprintfOperand.FromString(value.ToString());
+        }
+    }
+
+    private static string ExponentText(BigInteger value)
+    {
+        var digits = BigInteger.Abs(value).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var exponent = digits.Length - 1;
+        var mantissa = digits.TrimEnd('0');
+        var sign = value.Sign < 0 ? "-" : string.Empty;
+        return mantissa.Length == 1
+            ? $"{sign}{mantissa}e{exponent}"
+            : $"{sign}{mantissa[0]}.{mantissa[1..]}e{exponent}";
     }
 }

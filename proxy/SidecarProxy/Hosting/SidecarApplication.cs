@@ -54,6 +54,12 @@ internal static class SidecarApplication
         var app = Validated(builder.Build);
         var options = Validated(() => app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value);
         StartIdentity(app.Services);
+        var policyErrors = SidecarPolicyRegistration.StartPolicy(app.Services);
+        if (policyErrors.Count > 0)
+        {
+            throw new StartupException(policyErrors);
+        }
+
         try
         {
             app.UseSidecarPipeline();
@@ -114,6 +120,7 @@ internal static class SidecarApplication
 
         // Seams: TryAdd, so whatever was registered before (tests, other components) wins.
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSidecarPolicy(configuration);
         services.TryAddSingleton<IPolicyDecisionPoint, DenyAllPolicyDecisionPoint>();
         services.TryAddSingleton<IRevocationCheck, NoRevocations>();
         services.TryAddSingleton<ITaskContextResolver, NoTaskContextResolver>();

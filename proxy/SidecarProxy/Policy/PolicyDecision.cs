@@ -35,6 +35,9 @@ internal sealed record PolicyDecision
     /// <summary>Engine-provided decision id (OPA's <c>decision_id</c>), for the audit trail.</summary>
     public string? DecisionId { get; init; }
 
+    /// <summary>The policy revision that produced this decision, for the audit trail.</summary>
+    public string? PolicyRevision { get; init; }
+
     public static PolicyDecision Deny(string reason) => new() { Allowed = false, Reason = reason };
 
     public static PolicyDecision Allow(string? reason = null) => new() { Allowed = true, Reason = reason };

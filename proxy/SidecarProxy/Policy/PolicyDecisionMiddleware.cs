@@ -40,16 +40,17 @@ internal sealed partial class PolicyDecisionMiddleware(
         var extensions = decision.DecisionId is null
             ? null
             : new Dictionary<string, string> { ["decision_id"] = decision.DecisionId };
+        // Approval first: a policy holds an action with require_approval whether or not it also says allowed.
+        if (decision.RequireApproval)
+        {
+            await denials.DenyAsync(context, DenialCode.ApprovalRequired, decision.Reason, null, extensions);
+            return;
+        }
+
         if (!decision.Allowed)
         {
             var status = decision.HttpStatus is >= 400 and <= 599 ? decision.HttpStatus : null;
             await denials.DenyAsync(context, DenialCode.PolicyDenied, decision.Body ?? decision.Reason, status, extensions);
-            return;
-        }
-
-        if (decision.RequireApproval)
-        {
-            await denials.DenyAsync(context, DenialCode.ApprovalRequired, decision.Reason, null, extensions);
             return;
         }
 

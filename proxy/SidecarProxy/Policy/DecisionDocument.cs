@@ -1,0 +1,219 @@
+using SidecarProxy.Rego.Values;
+
+namespace SidecarProxy.Policy;
+
+/// <summary>
+/// The policy's answer as DESIGN.md defines it: a boolean, or an object with <c>allowed</c> and optional
+/// <c>reason</c>, <c>credential.scopes</c>, <c>credential.ttl_seconds</c>, <c>require_approval</c>,
+/// <c>headers</c>, <c>request_headers_to_remove</c>, <c>http_status</c> and <c>body</c>.
+/// Parsing is strict: a field of the wrong type makes the whole decision invalid (and so a denial).
+/// </summary>
+internal sealed record DecisionDocument
+{
+    public required bool Allowed { get; init; }
+
+    public string? Reason { get; init; }
+
+    public IReadOnlyList<string> Scopes { get; init; } = [];
+
+    public int? TtlSeconds { get; init; }
+
+    public bool RequireApproval { get; init; }
+
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<string> RequestHeadersToRemove { get; init; } = [];
+
+    public int? HttpStatus { get; init; }
+
+    public string? Body { get; init; }
+
+    /// <summary>Parses a decision value. Returns false with an error that names the offending field (never its value).</summary>
+    public static bool TryParse(RegoValue? value, out DecisionDocument decision, out string error)
+    {
+        decision = new DecisionDocument { Allowed = false };
+        error = string.Empty;
+        switch (value)
+        {
+            case null:
+                error = "the decision is undefined";
+                return false;
+            case RegoBoolean b:
+                decision = new DecisionDocument { Allowed = b.Value };
+                return true;
+            case RegoObject o:
+                return TryParseObject(o, out decision, out error);
+            default:
+                error = $"the decision is a {value.TypeName}, not a boolean or an object";
+                return false;
+        }
+    }
+
+    private static bool TryParseObject(RegoObject o, out DecisionDocument decision, out string error)
+    {
+        decision = new DecisionDocument { Allowed = false };
+        error = string.Empty;
+
+        if (!o.TryGetValue("allowed", out var allowedValue) || allowedValue is not RegoBoolean allowed)
+        {
+            error = "decision.allowed must be a boolean";
+            return false;
+        }
+
+        string? reason = null;
+        if (o.TryGetValue("reason", out var r))
+        {
+            if (r is not RegoString rs)
+            {
+                error = "decision.reason must be a string";
+                return false;
+            }
+
+            reason = rs.Value;
+        }
+
+        IReadOnlyList<string> scopes = [];
+        int? ttl = null;
+        if (o.TryGetValue("credential", out var c))
+        {
+            if (c is not RegoObject credential)
+            {
+                error = "decision.credential must be an object";
+                return false;
+            }
+
+            if (credential.TryGetValue("scopes", out var s) && !TryStrings(s, out scopes))
+            {
+                error = "decision.credential.scopes must be an array of strings";
+                return false;
+            }
+
+            if (credential.TryGetValue("ttl_seconds", out var t))
+            {
+                if (t is not RegoNumber n || !n.TryGetInt32(out var seconds) || seconds < 0)
+                {
+                    error = "decision.credential.ttl_seconds must be a non-negative integer";
+                    return false;
+                }
+
+                ttl = seconds;
+            }
+        }
+
+        var requireApproval = false;
+        if (o.TryGetValue("require_approval", out var ra))
+        {
+            if (ra is not RegoBoolean rab)
+            {
+                error = "decision.require_approval must be a boolean";
+                return false;
+            }
+
+            requireApproval = rab.Value;
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (o.TryGetValue("headers", out var h))
+        {
+            if (h is not RegoObject headerObject)
+            {
+                error = "decision.headers must be an object of strings";
+                return false;
+            }
+
+            foreach (var (k, v) in headerObject.Entries)
+            {
+                if (k is not RegoString ks || v is not RegoString vs || !IsHeaderName(ks.Value) || !IsHeaderValue(vs.Value))
+                {
+                    error = "decision.headers must be an object of valid header names and string values";
+                    return false;
+                }
+
+                headers[ks.Value] = vs.Value;
+            }
+        }
+
+        IReadOnlyList<string> remove = [];
+        if (o.TryGetValue("request_headers_to_remove", out var rm) && !TryStrings(rm, out remove))
+        {
+            error = "decision.request_headers_to_remove must be an array of strings";
+            return false;
+        }
+
+        int? status = null;
+        if (o.TryGetValue("http_status", out var hs))
+        {
+            if (hs is not RegoNumber hn || !hn.TryGetInt32(out var code) || code < 100 || code > 599)
+            {
+                error = "decision.http_status must be an integer between 100 and 599";
+                return false;
+            }
+
+            status = code;
+        }
+
+        string? body = null;
+        if (o.TryGetValue("body", out var b))
+        {
+            if (b is not RegoString bs)
+            {
+                error = "decision.body must be a string";
+                return false;
+            }
+
+            body = bs.Value;
+        }
+
+        decision = new DecisionDocument
+        {
+            Allowed = allowed.Value,
+            Reason = reason,
+            Scopes = scopes,
+            TtlSeconds = ttl,
+            RequireApproval = requireApproval,
+            Headers = headers,
+            RequestHeadersToRemove = remove,
+            HttpStatus = status,
+            Body = body,
+        };
+        return true;
+    }
+
+    private static bool TryStrings(RegoValue value, out IReadOnlyList<string> strings)
+    {
+        strings = [];
+        ReadOnlySpan<RegoValue> items;
+        if (value is RegoArray a)
+        {
+            items = a.Items;
+        }
+        else if (value is RegoSet s)
+        {
+            items = s.Items;
+        }
+        else
+        {
+            return false;
+        }
+
+        var list = new List<string>(items.Length);
+        foreach (var item in items)
+        {
+            if (item is not RegoString str)
+            {
+                return false;
+            }
+
+            list.Add(str.Value);
+        }
+
+        strings = list;
+        return true;
+    }
+
+    // RFC 9110 token characters; a policy must not be able to inject a malformed header.
+    private static bool IsHeaderName(string name) =>
+        name.Length > 0 && name.All(c => c < 127 && c > 32 && "\"(),/:;<=>?@[\\]{}".IndexOf(c, StringComparison.Ordinal) < 0);
+
+    private static bool IsHeaderValue(string value) => value.All(c => c == '\t' || (c >= 32 && c != 127));
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using SidecarProxy.Observability;
+using SidecarProxy.Pipeline;
+using SidecarProxy.Rego.Values;
+
+namespace SidecarProxy.Policy;
+
+/// <summary>
+/// The policy decision point backed by a Rego engine (embedded or an OPA server): builds the input
+/// document, evaluates the decision rule, and parses the answer strictly. Any fault, an undefined
+/// decision or a malformed one throws, which the pipeline turns into 503 <c>policy_unavailable</c>.
+/// </summary>
+internal sealed partial class EnginePolicyDecisionPoint : IPolicyDecisionPoint
+{
+    private readonly IPolicyEngine _engine;
+    private readonly PolicyOptions _options;
+    private readonly SidecarMetrics _metrics;
+    private readonly ILogger _logger;
+
+    public EnginePolicyDecisionPoint(IPolicyEngine engine, PolicyOptions options, SidecarMetrics metrics, ILogger<EnginePolicyDecisionPoint> logger)
+    {
+        _engine = engine;
+        _options = options;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public async ValueTask<PolicyDecision> DecideAsync(PolicyRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var input = BuildInput(request);
+
+        // The deadline covers either engine; the OPA client also has it as its HttpClient timeout.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(_options.Timeout);
+        var started = Stopwatch.GetTimestamp();
+        PolicyEngineResult result;
+        try
+        {
+            result = await _engine.EvaluateAsync(input, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new PolicyEngineException("the policy engine did not decide within " + _options.Timeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) + " ms");
+        }
+        finally
+        {
+            _metrics.PolicyDecisionDuration.WithLabels(_engine.Name).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+
+        if (!DecisionDocument.TryParse(result.Value, out var document, out var error))
+        {
+            LogMalformed(_logger, _options.Decision, error, result.Revision);
+            throw new PolicyEngineException($"{_options.Decision}: {error}");
+        }
+
+        return new PolicyDecision
+        {
+            Allowed = document.Allowed,
+            Reason = document.Reason,
+            Scopes = document.Scopes,
+            CredentialTtl = document.TtlSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+            RequireApproval = document.RequireApproval,
+            HeadersToAdd = document.Headers,
+            HeadersToRemove = document.RequestHeadersToRemove,
+            HttpStatus = document.HttpStatus,
+            Body = document.Body,
+            DecisionId = result.DecisionId,
+            PolicyRevision = result.Revision,
+        };
+    }
+
+    /// <summary>The input document for a request (credential headers were already removed from it).</summary>
+    internal static RegoObject BuildInput(PolicyRequest request, RegoValue? approval = null) => PolicyInputBuilder.Build(new PolicyInputFields
+    {
+        Principal = request.SpiffeId,
+        CertificateFingerprint = request.CertificateFingerprint,
+        Time = request.Time,
+        Method = request.Method,
+        Path = request.Path,
+        Query = request.Query,
+        Host = request.Host,
+        Scheme = request.Scheme,
+        Headers = request.Headers,
+        ToolId = request.ToolId,
+        ToolLabels = request.ToolLabels,
+        Task = request.Task is null ? null : TaskValue(request.Task),
+        Approval = approval,
+    });
+
+    private static RegoObject TaskValue(TaskContext task)
+    {
+        var claims = new Dictionary<RegoValue, RegoValue>(task.Claims.Count);
+        foreach (var (name, value) in task.Claims)
+        {
+            claims[new RegoString(name)] = RegoJson.FromElement(value);
+        }
+
+        return new RegoObject(new Dictionary<RegoValue, RegoValue>(4)
+        {
+            [new RegoString("id")] = new RegoString(task.Id),
+            [new RegoString("issuer")] = task.Issuer is null ? RegoNull.Instance : new RegoString(task.Issuer),
+            [new RegoString("expires_at")] = task.ExpiresAt is { } exp
+                ? new RegoString(exp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))
+                : RegoNull.Instance,
+            [new RegoString("claims")] = new RegoObject(claims),
+        });
+    }
+
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Error, Message = "Policy decision {Decision} is unusable ({Error}) under revision {Revision}; denying")]
+    private static partial void LogMalformed(ILogger logger, string decision, string error, string revision);
+}

@@ -1,0 +1,181 @@
+using System.Globalization;
+using SidecarProxy.Rego.Values;
+
+namespace SidecarProxy.Policy;
+
+/// <summary>What the input document is made of. Headers must already be stripped of credentials.</summary>
+internal sealed record PolicyInputFields
+{
+    public required string Principal { get; init; }
+
+    public required string CertificateFingerprint { get; init; }
+
+    public required DateTimeOffset Time { get; init; }
+
+    public required string Method { get; init; }
+
+    /// <summary>The path as the tool will see it (after the route's prefix is removed), without the query.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The raw query string including its leading '?', or empty.</summary>
+    public string Query { get; init; } = string.Empty;
+
+    public required string Host { get; init; }
+
+    public required string Scheme { get; init; }
+
+    public IEnumerable<KeyValuePair<string, string>> Headers { get; init; } = [];
+
+    public required string ToolId { get; init; }
+
+    public IReadOnlyDictionary<string, string> ToolLabels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary><c>input.task</c>: the verified task grant as an object, or null.</summary>
+    public RegoValue? Task { get; init; }
+
+    /// <summary><c>input.approval</c>: the approval the request carries, or null.</summary>
+    public RegoValue? Approval { get; init; }
+}
+
+/// <summary>
+/// Builds the policy input: shaped like the OPA-Envoy plugin's input (attributes, parsed_path,
+/// parsed_query) so that Envoy policies port with little change, plus <c>task</c>, <c>tool</c> and
+/// <c>approval</c>. The same value feeds the embedded engine directly and the OPA server as JSON.
+/// </summary>
+internal static class PolicyInputBuilder
+{
+    private static readonly RegoString AttributesKey = new("attributes");
+    private static readonly RegoString SourceKey = new("source");
+    private static readonly RegoString PrincipalKey = new("principal");
+    private static readonly RegoString FingerprintKey = new("certificate_fingerprint");
+    private static readonly RegoString RequestKey = new("request");
+    private static readonly RegoString TimeKey = new("time");
+    private static readonly RegoString HttpKey = new("http");
+    private static readonly RegoString MethodKey = new("method");
+    private static readonly RegoString PathKey = new("path");
+    private static readonly RegoString HostKey = new("host");
+    private static readonly RegoString SchemeKey = new("scheme");
+    private static readonly RegoString HeadersKey = new("headers");
+    private static readonly RegoString ParsedPathKey = new("parsed_path");
+    private static readonly RegoString ParsedQueryKey = new("parsed_query");
+    private static readonly RegoString SourcePrincipalKey = new("source_principal");
+    private static readonly RegoString TaskKey = new("task");
+    private static readonly RegoString ToolKey = new("tool");
+    private static readonly RegoString IdKey = new("id");
+    private static readonly RegoString LabelsKey = new("labels");
+    private static readonly RegoString ApprovalKey = new("approval");
+
+    public static RegoObject Build(PolicyInputFields fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        var principal = new RegoString(fields.Principal);
+
+        var headers = new Dictionary<RegoValue, RegoValue>();
+        foreach (var (name, value) in fields.Headers)
+        {
+            var key = new RegoString(name.ToLowerInvariant());
+            headers[key] = headers.TryGetValue(key, out var existing)
+                ? new RegoString(((RegoString)existing).Value + ", " + value)
+                : new RegoString(value);
+        }
+
+        var http = new Dictionary<RegoValue, RegoValue>(6)
+        {
+            [MethodKey] = new RegoString(fields.Method),
+            [PathKey] = new RegoString(fields.Path + fields.Query),
+            [HostKey] = new RegoString(fields.Host),
+            [SchemeKey] = new RegoString(fields.Scheme),
+            [HeadersKey] = new RegoObject(headers),
+        };
+
+        var request = new Dictionary<RegoValue, RegoValue>(2)
+        {
+            [TimeKey] = new RegoString(fields.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)),
+            [HttpKey] = new RegoObject(http),
+        };
+
+        var source = new Dictionary<RegoValue, RegoValue>(2)
+        {
+            [PrincipalKey] = principal,
+            [FingerprintKey] = new RegoString(fields.CertificateFingerprint),
+        };
+
+        var labels = new Dictionary<RegoValue, RegoValue>(fields.ToolLabels.Count);
+        foreach (var (k, v) in fields.ToolLabels)
+        {
+            labels[new RegoString(k)] = new RegoString(v);
+        }
+
+        var input = new Dictionary<RegoValue, RegoValue>(8)
+        {
+            [AttributesKey] = new RegoObject(new Dictionary<RegoValue, RegoValue>(2)
+            {
+                [SourceKey] = new RegoObject(source),
+                [RequestKey] = new RegoObject(request),
+            }),
+            [ParsedPathKey] = ParsePath(fields.Path),
+            [ParsedQueryKey] = ParseQuery(fields.Query),
+            [SourcePrincipalKey] = principal,
+            [TaskKey] = fields.Task ?? RegoNull.Instance,
+            [ToolKey] = new RegoObject(new Dictionary<RegoValue, RegoValue>(2)
+            {
+                [IdKey] = new RegoString(fields.ToolId),
+                [LabelsKey] = new RegoObject(labels),
+            }),
+            [ApprovalKey] = fields.Approval ?? RegoNull.Instance,
+        };
+        return new RegoObject(input);
+    }
+
+    /// <summary>Path segments, percent-decoded, empty segments dropped (as OPA-Envoy's parsed_path).</summary>
+    internal static RegoArray ParsePath(string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length == 0)
+        {
+            return RegoArray.Empty;
+        }
+
+        var items = new RegoValue[segments.Length];
+        for (var i = 0; i < segments.Length; i++)
+        {
+            items[i] = new RegoString(Uri.UnescapeDataString(segments[i]));
+        }
+
+        return new RegoArray(items);
+    }
+
+    /// <summary>Query parameters as name → array of values, percent-decoded, '+' as space.</summary>
+    internal static RegoObject ParseQuery(string query)
+    {
+        var q = query.StartsWith('?') ? query[1..] : query;
+        if (q.Length == 0)
+        {
+            return RegoObject.Empty;
+        }
+
+        var values = new Dictionary<string, List<RegoValue>>(StringComparer.Ordinal);
+        foreach (var part in q.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            var name = Decode(eq < 0 ? part : part[..eq]);
+            var value = eq < 0 ? string.Empty : Decode(part[(eq + 1)..]);
+            if (!values.TryGetValue(name, out var list))
+            {
+                values[name] = list = [];
+            }
+
+            list.Add(new RegoString(value));
+        }
+
+        var map = new Dictionary<RegoValue, RegoValue>(values.Count);
+        foreach (var (name, list) in values)
+        {
+            map[new RegoString(name)] = new RegoArray(list.ToArray());
+        }
+
+        return new RegoObject(map);
+    }
+
+    private static string Decode(string s) => Uri.UnescapeDataString(s.Replace('+', ' '));
+}

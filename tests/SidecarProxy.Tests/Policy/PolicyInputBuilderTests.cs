@@ -1,0 +1,75 @@
+using SidecarProxy.Policy;
+using SidecarProxy.Rego.Values;
+
+namespace SidecarProxy.Tests.Policy;
+
+public sealed class PolicyInputBuilderTests
+{
+    private static PolicyInputFields Fields(string path = "/repos/acme/app/issues", string query = "?x=1&x=2&y=a%20b") => new()
+    {
+        Principal = "spiffe://agents.example.org/agent/researcher",
+        CertificateFingerprint = "sha256:abcd",
+        Time = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero),
+        Method = "POST",
+        Path = path,
+        Query = query,
+        Host = "api.github.com",
+        Scheme = "https",
+        Headers = [new("Content-Type", "application/json"), new("X-Multi", "a"), new("x-multi", "b")],
+        ToolId = "github",
+        ToolLabels = new Dictionary<string, string> { ["risk"] = "write" },
+    };
+
+    [Fact]
+    public void Input_HasTheOpaEnvoyShapePlusTaskToolApproval()
+    {
+        var input = PolicyInputBuilder.Build(Fields());
+        var expected = RegoJson.Parse("""
+            {
+              "attributes": {
+                "source": {"principal": "spiffe://agents.example.org/agent/researcher", "certificate_fingerprint": "sha256:abcd"},
+                "request": {"time": "2026-11-25T12:00:00Z",
+                            "http": {"method": "POST", "path": "/repos/acme/app/issues?x=1&x=2&y=a%20b", "host": "api.github.com",
+                                     "scheme": "https", "headers": {"content-type": "application/json", "x-multi": "a, b"}}}
+              },
+              "parsed_path": ["repos", "acme", "app", "issues"],
+              "parsed_query": {"x": ["1", "2"], "y": ["a b"]},
+              "source_principal": "spiffe://agents.example.org/agent/researcher",
+              "task": null,
+              "tool": {"id": "github", "labels": {"risk": "write"}},
+              "approval": null
+            }
+            """);
+        Assert.Equal(expected, input);
+    }
+
+    [Fact]
+    public void Task_AndApproval_AreCarriedAsGiven()
+    {
+        var task = RegoJson.Parse("{\"id\": \"t-1\", \"claims\": {\"purpose\": \"triage\"}}");
+        var input = PolicyInputBuilder.Build(Fields() with { Task = task, Approval = RegoJson.Parse("{\"id\": \"a-1\", \"approved\": true}") });
+        Assert.Equal(task, input["task"]);
+        Assert.Equal(RegoBoolean.True, ((RegoObject)input["approval"]!)["approved"]);
+    }
+
+    [Theory]
+    [InlineData("/", "[]")]
+    [InlineData("", "[]")]
+    [InlineData("//a///b/", "[\"a\", \"b\"]")]
+    [InlineData("/a%2Fb/c%20d", "[\"a/b\", \"c d\"]")]
+    public void ParsedPath_DropsEmptySegmentsAndDecodes(string path, string expected)
+    {
+        Assert.Equal(RegoJson.Parse(expected), PolicyInputBuilder.ParsePath(path));
+    }
+
+    [Theory]
+    [InlineData("", "{}")]
+    [InlineData("?", "{}")]
+    [InlineData("?a", "{\"a\": [\"\"]}")]
+    [InlineData("?a=1&b=2&a=3", "{\"a\": [\"1\", \"3\"], \"b\": [\"2\"]}")]
+    [InlineData("?q=a+b%2Bc", "{\"q\": [\"a b+c\"]}")]
+    public void ParsedQuery_GroupsValuesByName(string query, string expected)
+    {
+        Assert.Equal(RegoJson.Parse(expected), PolicyInputBuilder.ParseQuery(query));
+    }
+}
