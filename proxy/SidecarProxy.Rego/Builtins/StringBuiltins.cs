@@ -37,6 +37,7 @@ internal static class StringBuiltins
         registry.Add("strings.replace_n", 2, ReplaceN);
         registry.Add("strings.reverse", 1, Reverse);
         registry.Add("strings.count", 2, Count);
+        StringTemplate.Register(registry);
     }
 
     /// <summary>Returns the operand itself when the result is unchanged, as OPA does (saves an allocation).</summary>
