@@ -191,12 +191,15 @@ public sealed class RegexBuiltinsTests
     }
 
     [Fact]
-    public void Cache_IsSafeUnderConcurrentUse()
+    public void Cache_IsSafeUnderConcurrentUseAndEviction()
     {
-        Parallel.For(0, 2000, i =>
+        // More distinct patterns than the cache holds, so entries are evicted while other threads read.
+        var distinct = RegexCache.MaxEntries + 40;
+        Parallel.For(0, distinct * 3, i =>
         {
-            var pattern = "^x" + (i % 700).ToString(System.Globalization.CultureInfo.InvariantCulture) + "$";
-            Assert.True(Matches(pattern, "x" + (i % 700).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var n = (i % distinct).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Matches("^x" + n + "$", "x" + n));
+            Assert.False(Matches("^x" + n + "$", "y" + n));
         });
     }
 }
