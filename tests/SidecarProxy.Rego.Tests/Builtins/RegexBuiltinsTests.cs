@@ -175,6 +175,21 @@ public sealed class RegexBuiltinsTests
     [InlineData("[a-c]x", "[d-e]x", false)]
     [InlineData("a\\.b", "a.b", true)]
     [InlineData("a\\.b", "axb", false)]
+    [InlineData("abcd", "[a-d]*", true)]
+    [InlineData("pqrs", "pq.s", true)]
+    [InlineData("d*", "[abcd][abcd]", true)]
+    [InlineData("d*", "d[a-z]+", true)]
+    [InlineData("[a-p]+", "[p-z]+", true)]
+    [InlineData("[a-p]+", "abcdefgh*", true)]
+    [InlineData("abcd[a-c]z+", "abcd[b-d][yz]*", true)]
+    [InlineData(".*\\\\", ".*", true)]
+    [InlineData(".a.a", "b.b.", true)]
+    [InlineData("abcd", "abcdla", false)]
+    [InlineData("[a-d]+", "[e-f]+", false)]
+    [InlineData("[0-9]*", "\\*", false)]
+    [InlineData("mamama.*", "dadada.*", false)]
+    [InlineData(".*mamama", ".*nanana", false)]
+    [InlineData(".xyz.", ".*pqr.*", false)]
     public void GlobsMatch_DecidesIntersection(string a, string b, bool expected) =>
         Assert.Equal(RegoValue.From(expected), Builtin("regex.globs_match", S(a), S(b)));
 
