@@ -76,6 +76,10 @@ public sealed class SprintfBuiltinTests
     }
 
     [Fact]
+    public void StringsInsideComposites_AreQuotedLikeGo() =>
+        Assert.Equal("[\"a\\x01\\u00a0é\\\"\", {\"k\": \"\\t\"}]", Sprintf("%v", A(S("a\u0001\u00a0é\""), Json("{\"k\": \"\\t\"}"))));
+
+    [Fact]
     public void NumberBeyondFloat64_PrintsInExponentForm()
     {
         Assert.Equal("hi 2e308", Sprintf("hi %v", RegoNumber.Parse("2e308")));
