@@ -90,7 +90,7 @@ internal static class RegexBuiltins
     {
         var pattern = Operands.String(args, 0);
         var s = Operands.String(args, 1);
-        var n = Operands.Int32(args, 2);
+        var n = (int)Math.Clamp(StringBuiltins.Int64(args, 2), int.MinValue, int.MaxValue);
         var re = RegexCache.Get(pattern);
         var result = new List<RegoValue>();
         foreach (var m in FindAll(re.Regex, s, n, ctx))
@@ -105,7 +105,7 @@ internal static class RegexBuiltins
     {
         var pattern = Operands.String(args, 0);
         var s = Operands.String(args, 1);
-        var n = Operands.Int32(args, 2);
+        var n = (int)Math.Clamp(StringBuiltins.Int64(args, 2), int.MinValue, int.MaxValue);
         var re = RegexCache.Get(pattern);
         var result = new List<RegoValue>();
         foreach (var m in FindAll(re.Regex, s, n, ctx))

@@ -228,8 +228,8 @@ internal static class StringBuiltins
     private static RegoValue Substring(BuiltinContext ctx, RegoValue[] args)
     {
         var s = Operands.String(args, 0);
-        var start = Operands.Int32(args, 1);
-        var length = Operands.Int32(args, 2);
+        var start = Int64(args, 1);
+        var length = Int64(args, 2);
         if (start < 0)
         {
             throw new BuiltinErrorException("negative offset");
@@ -240,7 +240,7 @@ internal static class StringBuiltins
             return RegoString.Empty;
         }
 
-        var from = StringRunes.Utf16Offset(s, start);
+        var from = StringRunes.Utf16Offset(s, (int)Math.Min(start, int.MaxValue));
         if (from >= s.Length)
         {
             return RegoString.Empty;
@@ -252,8 +252,20 @@ internal static class StringBuiltins
             return Same(args, 0, s[from..]);
         }
 
-        var to = StringRunes.Utf16Offset(s, (int)Math.Min((long)start + length, int.MaxValue));
+        var to = StringRunes.Utf16Offset(s, (int)Math.Min(start + Math.Min(length, int.MaxValue), int.MaxValue));
         return Same(args, 0, s[from..to]);
+    }
+
+    /// <summary>OPA's IntOperand: an integer that fits 64 bits, else "must be integer number but got floating-point number".</summary>
+    internal static long Int64(RegoValue[] args, int index)
+    {
+        var n = Operands.Number(args, index);
+        if (!n.IsInteger || n.Integer < long.MinValue || n.Integer > long.MaxValue)
+        {
+            throw new BuiltinTypeException($"operand {index + 1} must be integer number but got floating-point number");
+        }
+
+        return (long)n.Integer;
     }
 
     private static RegoValue TrimPrefix(BuiltinContext ctx, RegoValue[] args)

@@ -198,6 +198,46 @@ public sealed class RegexBuiltinsTests
         Assert.Throws<BuiltinErrorException>(() => Builtin("regex.globs_match", S("[a"), S("a")));
 
     [Fact]
+    public void GeneratedRe2Patterns_AllTranslateToWorkingDotNetPatterns()
+    {
+        // Valid RE2 building blocks combined at random: every combination is valid RE2, so each must translate
+        // to a .NET pattern that constructs and runs.
+        string[] atoms =
+        [
+            "a", ".", "\\d", "\\W", "[a-z]", "[^x\\n]", "(a|b)", "(?:c|)", "\\pL", "\\p{Greek}", "[[:alpha:][:digit:]]",
+            "\\x{41}", "\\x41", "\\101", "\\Qa.b\\E", "^", "$", "\\b", "\\B", "\\A", "\\z", "(?i:k)", "\\.", "[😀-😂]",
+            "é", "😀", "[^😀]", "\\{", "{", "}", "]", "-", "(?s:.)", "(?U:a+)", "[\\d\\s_-]", "\\P{Lu}", "\\pN",
+        ];
+        string[] repeats = ["", "", "*", "+", "?", "*?", "{2}", "{1,3}", "{0,}"];
+        var random = new Random(1234);
+        for (var i = 0; i < 120; i++)
+        {
+            var sb = new System.Text.StringBuilder();
+            var parts = random.Next(1, 6);
+            for (var p = 0; p < parts; p++)
+            {
+                var atom = atoms[random.Next(atoms.Length)];
+                var repeat = atom is "^" or "$" or "\\b" or "\\B" or "\\A" or "\\z" ? string.Empty : repeats[random.Next(repeats.Length)];
+                if (atom is "{" && repeat.StartsWith('{'))
+                {
+                    repeat = string.Empty;
+                }
+
+                sb.Append(random.Next(4) == 0 ? "(" + atom + repeat + ")" : atom + repeat);
+                if (random.Next(6) == 0)
+                {
+                    sb.Append('|');
+                }
+            }
+
+            var pattern = sb.ToString();
+            Assert.True(RegexCache.IsValid(pattern), pattern);
+            var result = Builtin("regex.find_n", S(pattern), S("xaK é😀 Ab.1{}-\n\nκ"), N(-1));
+            Assert.IsType<RegoArray>(result);
+        }
+    }
+
+    [Fact]
     public void CatastrophicPattern_RunsInLinearTime()
     {
         // (a+)+$ backtracks exponentially in a backtracking engine; RE2 and NonBacktracking do not.

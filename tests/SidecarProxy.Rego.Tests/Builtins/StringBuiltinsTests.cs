@@ -148,6 +148,8 @@ public sealed class StringBuiltinsTests
     [InlineData("åäö", 4, -1, "")]
     [InlineData("😀😇x", 1, 1, "😇")]
     [InlineData("", 0, 5, "")]
+    [InlineData("abc", 1, 9_999_999_999, "bc")]
+    [InlineData("abc", 9_999_999_999, 1, "")]
     public void Substring_UsesCodePoints(string s, long start, long length, string expected) =>
         Assert.Equal(expected, Str("substring", S(s), N(start), N(length)));
 
