@@ -21,8 +21,8 @@ internal static class StringBuiltins
         registry.Add("format_int", 2, FormatInt);
         registry.Add("indexof", 2, IndexOf);
         registry.Add("indexof_n", 2, IndexOfN);
-        registry.Add("lower", 1, (_, a) => Same(a, 0, Operands.String(a, 0).ToLowerInvariant()));
-        registry.Add("upper", 1, (_, a) => Same(a, 0, Operands.String(a, 0).ToUpperInvariant()));
+        registry.Add("lower", 1, (_, a) => Same(a, 0, Lower(Operands.String(a, 0))));
+        registry.Add("upper", 1, (_, a) => Same(a, 0, Upper(Operands.String(a, 0))));
         registry.Add("replace", 3, Replace);
         registry.Add("split", 2, Split);
         registry.Add("substring", 3, Substring);
@@ -39,6 +39,15 @@ internal static class StringBuiltins
         registry.Add("strings.count", 2, Count);
         StringTemplate.Register(registry);
     }
+
+    /// <summary>
+    /// Go's strings.ToLower: Unicode simple case mapping per code point. .NET's invariant mapping agrees except
+    /// that it leaves the Turkic dotted capital I alone.
+    /// </summary>
+    internal static string Lower(string s) => s.ToLowerInvariant().Replace('\u0130', 'i');
+
+    /// <summary>Go's strings.ToUpper; .NET's invariant mapping leaves dotless i and long s alone, Go does not.</summary>
+    internal static string Upper(string s) => s.ToUpperInvariant().Replace('\u0131', 'I').Replace('\u017F', 'S');
 
     /// <summary>Returns the operand itself when the result is unchanged, as OPA does (saves an allocation).</summary>
     private static RegoValue Same(RegoValue[] args, int index, string result) =>

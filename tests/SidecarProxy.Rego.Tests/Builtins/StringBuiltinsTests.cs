@@ -14,6 +14,21 @@ public sealed class StringBuiltinsTests
     public void Concat_JoinsArrays(string separator, string items, string expected) =>
         Assert.Equal(expected, Str("concat", S(separator), Json(items)));
 
+    [Theory]
+    [InlineData("lower", "\u0130", "i")]
+    [InlineData("upper", "\u0131", "I")]
+    [InlineData("upper", "\u017F", "S")]
+    [InlineData("upper", "\u01C5", "\u01C4")]
+    [InlineData("lower", "\u212A", "k")]
+    [InlineData("upper", "\u0345", "\u0399")]
+    [InlineData("upper", "\u1FBE", "\u0399")]
+    [InlineData("upper", "\u03C2", "\u03A3")]
+    [InlineData("lower", "\u1E9E", "\u00DF")]
+    [InlineData("upper", "\u00B5", "\u039C")]
+    [InlineData("lower", "\u2126", "\u03C9")]
+    public void CaseMapping_IsGoSimpleMapping(string name, string s, string expected) =>
+        Assert.Equal(expected, Str(name, S(s)));
+
     [Fact]
     public void Concat_JoinsSetsInOrder() =>
         Assert.Equal("1,2,3", Str("concat", S(","), RegoSet.From(S("3"), S("1"), S("2"))));
@@ -91,6 +106,7 @@ public sealed class StringBuiltinsTests
     [Theory]
     [InlineData("AbCdEf", "abcdef", "ABCDEF")]
     [InlineData("ÅÄÖ straße", "åäö straße", "ÅÄÖ STRASSE")]
+    [InlineData("𐐀x", "𐐨x", "𐐀X")]
     public void LowerUpper(string s, string lower, string upper)
     {
         Assert.Equal(lower, Str("lower", S(s)));
