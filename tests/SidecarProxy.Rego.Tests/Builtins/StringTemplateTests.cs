@@ -1,5 +1,5 @@
 using SidecarProxy.Rego.Builtins;
-using static SidecarProxy.Rego.Tests.Builtins.Call;
+using static SidecarProxy.Rego.Tests.Builtins.TextBuiltinCalls;
 
 namespace SidecarProxy.Rego.Tests.Builtins;
 
