@@ -1125,6 +1125,11 @@ internal sealed partial class PolicyCompiler
                     throw Err("rego_type_error", call.Loc, ArityMessage(name, d.Arity, n));
                 }
 
+                if (call.IsOperator && d.Name is "equal" or "neq" or "lt" or "lte" or "gt" or "gte" && ReferenceEquals(_builtins, BuiltinRegistry.Default))
+                {
+                    return new CompareNode(d, args[0], args[1]) { Loc = call.Loc };
+                }
+
                 return new BuiltinCallNode(d, args) { Loc = call.Loc };
             default:
                 throw Err("rego_type_error", call.Loc, $"undefined function {name}");
