@@ -388,6 +388,11 @@ internal sealed partial class PolicyCompiler
         switch (lit.Kind)
         {
             case LiteralKind.Term:
+                if (lit.Left is CallTerm unknown && ResolveFunction(unknown, out var fname) is null && fname != "print")
+                {
+                    throw Err("rego_type_error", unknown.Loc, $"undefined function {fname}");
+                }
+
                 if (lit.Left is CallTerm call && OutputArity(call) is { } arity && call.Args.Count == arity + 1)
                 {
                     for (var i = 0; i < arity; i++)
