@@ -44,7 +44,7 @@ internal static class RegexBuiltins
         var pattern = Operands.String(args, 0);
         var value = Operands.String(args, 1);
         var re = RegexCache.Get(pattern);
-        return RegoValue.From(Run(() => re.Regex.IsMatch(value)));
+        return RegoValue.From(IsMatch(re.Regex, value));
     }
 
     /// <summary>regex.is_valid never fails: a non-string operand is simply not a valid pattern.</summary>
@@ -90,7 +90,7 @@ internal static class RegexBuiltins
     {
         var pattern = Operands.String(args, 0);
         var s = Operands.String(args, 1);
-        var n = Operands.Int32(args, 2);
+        var n = (int)Math.Clamp(StringBuiltins.Int64(args, 2), int.MinValue, int.MaxValue);
         var re = RegexCache.Get(pattern);
         var result = new List<RegoValue>();
         foreach (var m in FindAll(re.Regex, s, n, ctx))
@@ -105,7 +105,7 @@ internal static class RegexBuiltins
     {
         var pattern = Operands.String(args, 0);
         var s = Operands.String(args, 1);
-        var n = Operands.Int32(args, 2);
+        var n = (int)Math.Clamp(StringBuiltins.Int64(args, 2), int.MinValue, int.MaxValue);
         var re = RegexCache.Get(pattern);
         var result = new List<RegoValue>();
         foreach (var m in FindAll(re.Regex, s, n, ctx))
@@ -141,7 +141,7 @@ internal static class RegexBuiltins
         {
             ctx.CancellationToken.ThrowIfCancellationRequested();
             var start = pos;
-            var m = Run(() => regex.Match(s, start));
+            var m = MatchAt(regex, s, start);
             if (!m.Success)
             {
                 break;
@@ -192,7 +192,7 @@ internal static class RegexBuiltins
         {
             ctx.CancellationToken.ThrowIfCancellationRequested();
             var from = searchPos;
-            var m = Run(() => re.Regex.Match(s, from));
+            var m = MatchAt(re.Regex, s, from);
             if (!m.Success)
             {
                 break;
@@ -353,7 +353,7 @@ internal static class RegexBuiltins
         }
 
         var re = RegexCache.Get(RegexTemplate.ToPattern(template, open[0], close[0]));
-        return RegoValue.From(Run(() => re.Regex.IsMatch(value)));
+        return RegoValue.From(IsMatch(re.Regex, value));
     }
 
     private static RegoValue GlobsMatch(BuiltinContext ctx, RegoValue[] args)
@@ -363,15 +363,31 @@ internal static class RegexBuiltins
         return RegoValue.From(RegexGlobIntersection.NonEmpty(a, b));
     }
 
-    private static T Run<T>(Func<T> match)
+    // Only the backtracking fallback (for patterns the linear engine cannot build) can time out.
+    private static bool IsMatch(Regex regex, string input)
     {
         try
         {
-            return match();
+            return regex.IsMatch(input);
         }
-        catch (RegexMatchTimeoutException)
+        catch (RegexMatchTimeoutException ex)
         {
-            throw new BuiltinErrorException("regular expression evaluation timed out");
+            throw TimedOut(ex);
         }
     }
+
+    private static System.Text.RegularExpressions.Match MatchAt(Regex regex, string input, int start)
+    {
+        try
+        {
+            return regex.Match(input, start);
+        }
+        catch (RegexMatchTimeoutException ex)
+        {
+            throw TimedOut(ex);
+        }
+    }
+
+    private static BuiltinErrorException TimedOut(RegexMatchTimeoutException ex) =>
+        new("regular expression evaluation timed out", ex);
 }

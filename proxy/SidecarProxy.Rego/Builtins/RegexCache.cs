@@ -13,7 +13,7 @@ internal sealed record CompiledRegex(Regex Regex, IReadOnlyList<string?> GroupNa
 /// </summary>
 internal static class RegexCache
 {
-    private const int MaxEntries = 500;
+    internal const int MaxEntries = 256;
 
     // A guard for the rare pattern the linear engine cannot build; RE2 itself never backtracks.
     private static readonly TimeSpan FallbackTimeout = TimeSpan.FromSeconds(1);

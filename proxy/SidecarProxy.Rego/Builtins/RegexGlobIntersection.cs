@@ -15,7 +15,8 @@ internal static class RegexGlobIntersection
         Plus,
     }
 
-    private sealed record Token(bool Dot, HashSet<int> Runes, Repeat Repeat);
+    /// <summary>One glob token: '.' (any character) or a set of code point ranges (a literal is a one-point set).</summary>
+    private sealed record Token(bool Dot, List<(int Lo, int Hi)> Ranges, Repeat Repeat);
 
     public static bool NonEmpty(string a, string b)
     {
@@ -76,15 +77,26 @@ internal static class RegexGlobIntersection
     {
         if (x.Dot)
         {
-            return y.Dot || y.Runes.Count > 0;
+            return y.Dot || y.Ranges.Count > 0;
         }
 
         if (y.Dot)
         {
-            return x.Runes.Count > 0;
+            return x.Ranges.Count > 0;
         }
 
-        return x.Runes.Overlaps(y.Runes);
+        foreach (var (lo, hi) in x.Ranges)
+        {
+            foreach (var (lo2, hi2) in y.Ranges)
+            {
+                if (lo <= hi2 && lo2 <= hi)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>x+ becomes x x*, so only '*' needs special handling.</summary>
@@ -134,7 +146,7 @@ internal static class RegexGlobIntersection
             }
             else
             {
-                token = new Token(false, [r], Repeat.One);
+                token = new Token(false, [(r, r)], Repeat.One);
             }
 
             if (i < runes.Length && (runes[i] == '*' || runes[i] == '+'))
@@ -149,9 +161,9 @@ internal static class RegexGlobIntersection
         return tokens;
     }
 
-    private static HashSet<int> ParseSet(int[] runes, ref int i)
+    private static List<(int Lo, int Hi)> ParseSet(int[] runes, ref int i)
     {
-        var set = new HashSet<int>();
+        var set = new List<(int Lo, int Hi)>();
         var prev = -1;
         while (i < runes.Length)
         {
@@ -184,21 +196,13 @@ internal static class RegexGlobIntersection
                     throw Invalid(i, $"range is out of order: '{char.ConvertFromUtf32(hi)}' comes before '{char.ConvertFromUtf32(prev)}' in Unicode");
                 }
 
-                if (hi - prev > 0x10000)
-                {
-                    throw Invalid(i, "range is too large");
-                }
-
-                for (var x = prev; x <= hi; x++)
-                {
-                    set.Add(x);
-                }
+                set.Add((prev, hi));
 
                 prev = -1;
                 continue;
             }
 
-            set.Add(r);
+            set.Add((r, r));
             prev = r;
         }
 

@@ -122,7 +122,7 @@ internal sealed class RegexTranslator
         Repeat,
     }
 
-    /// <summary>Parses until ')' (not consumed) or the end. Returns the flags in effect at the end (for "(?i)" scoping).</summary>
+    /// <summary>Parses until ')' (not consumed) or the end; a bare "(?i)" changes the flags for the rest of this level.</summary>
     private void ParseAlternation(Flags flags, int depth)
     {
         if (depth > 1000)
@@ -432,7 +432,7 @@ internal sealed class RegexTranslator
 
                         _out.Append(CaseFlag(inner, open: true));
                         ParseAlternation(inner, depth + 1);
-                        ExpectClose(start);
+                        ExpectClose();
                         _out.Append(')');
                         return true;
                     }
@@ -448,7 +448,7 @@ internal sealed class RegexTranslator
         }
 
         ParseAlternation(inner, depth + 1);
-        ExpectClose(start);
+        ExpectClose();
         _out.Append(')');
         return true;
     }
@@ -462,9 +462,8 @@ internal sealed class RegexTranslator
         return open ? "(?" + spec + ":" : "(?" + spec + ")";
     }
 
-    private void ExpectClose(int groupStart)
+    private void ExpectClose()
     {
-        _ = groupStart;
         if (_pos >= _src.Length || _src[_pos] != ')')
         {
             throw new RegexSyntaxException("missing closing )", _src);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Text;
 using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Rego.Builtins;
@@ -53,7 +54,80 @@ internal static class SprintfBuiltin
             case RegoNumber n:
                 return SprintfOperand.FromFloat(n.Double);
             default:
-                return SprintfOperand.FromString(value.ToString());
+                {
+                    var sb = new StringBuilder();
+                    WriteRegoText(sb, value);
+                    return SprintfOperand.FromString(sb.ToString());
+                }
+        }
+    }
+
+    /// <summary>
+    /// A value as OPA's ast prints it (Term.String()): like Rego source, with strings quoted by Go's strconv.Quote
+    /// (so a control character prints as \x01, not JSON's \u0001).
+    /// </summary>
+    internal static void WriteRegoText(StringBuilder sb, RegoValue value)
+    {
+        switch (value)
+        {
+            case RegoString s:
+                sb.Append(SprintfQuote.Quote(s.Value, asciiOnly: false));
+                break;
+            case RegoArray a:
+                sb.Append('[');
+                for (var i = 0; i < a.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        sb.Append(", ");
+                    }
+
+                    WriteRegoText(sb, a[i]);
+                }
+
+                sb.Append(']');
+                break;
+            case RegoSet set:
+                if (set.Count == 0)
+                {
+                    sb.Append("set()");
+                    break;
+                }
+
+                sb.Append('{');
+                for (var i = 0; i < set.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        sb.Append(", ");
+                    }
+
+                    WriteRegoText(sb, set.Items[i]);
+                }
+
+                sb.Append('}');
+                break;
+            case RegoObject o:
+                sb.Append('{');
+                var first = true;
+                foreach (var (k, v) in o.Entries)
+                {
+                    if (!first)
+                    {
+                        sb.Append(", ");
+                    }
+
+                    first = false;
+                    WriteRegoText(sb, k);
+                    sb.Append(": ");
+                    WriteRegoText(sb, v);
+                }
+
+                sb.Append('}');
+                break;
+            default:
+                value.WriteRego(sb);
+                break;
         }
     }
 

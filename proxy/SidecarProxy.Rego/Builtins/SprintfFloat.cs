@@ -24,6 +24,11 @@ internal static class SprintfFloat
             return "NaN";
         }
 
+        if (fmt is 'x' or 'X' or 'b')
+        {
+            return fmt == 'b' ? FormatBinary(v) : FormatHex(v, fmt);
+        }
+
         var shortest = prec < 0;
         Digits d;
         if (shortest)
@@ -100,6 +105,66 @@ internal static class SprintfFloat
                     return FormatF(d, Math.Max(prec - d.Dp, 0));
                 }
         }
+    }
+
+    private static (ulong Mantissa, int Exponent) Decompose(double v)
+    {
+        var bits = BitConverter.DoubleToInt64Bits(v);
+        var exp = (int)((bits >> 52) & 0x7FF);
+        var mant = (ulong)(bits & 0xFFFFFFFFFFFFFL);
+        if (exp == 0)
+        {
+            exp++;
+        }
+        else
+        {
+            mant |= 1UL << 52;
+        }
+
+        return (mant, exp - 1023);
+    }
+
+    /// <summary>Go's %b of a float: decimal mantissa and binary exponent, e.g. 4503599627370496p-52.</summary>
+    private static string FormatBinary(double v)
+    {
+        var (mant, exp) = Decompose(v);
+        exp -= 52;
+        return mant.ToString(CultureInfo.InvariantCulture) + "p" + (exp >= 0 ? "+" : string.Empty) + exp.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Go's %x of a float with the shortest precision, e.g. 0x1.8p+00.</summary>
+    private static string FormatHex(double v, char fmt)
+    {
+        var (mant, exp) = Decompose(v);
+        if (mant == 0)
+        {
+            exp = 0;
+        }
+
+        mant <<= 60 - 52;
+        while (mant != 0 && (mant & (1UL << 60)) == 0)
+        {
+            mant <<= 1;
+            exp--;
+        }
+
+        var hex = fmt == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+        var sb = new StringBuilder("0").Append(fmt).Append((char)('0' + (int)((mant >> 60) & 1)));
+        mant <<= 4;
+        if (mant != 0)
+        {
+            sb.Append('.');
+            while (mant != 0)
+            {
+                sb.Append(hex[(int)((mant >> 60) & 15)]);
+                mant <<= 4;
+            }
+        }
+
+        sb.Append(fmt == 'X' ? 'P' : 'p').Append(exp < 0 ? '-' : '+');
+        exp = Math.Abs(exp);
+        sb.Append(exp.ToString(exp < 100 ? "D2" : exp < 1000 ? "D3" : "D4", CultureInfo.InvariantCulture));
+        return sb.ToString();
     }
 
     private static string FormatE(Digits d, int prec, char e)

@@ -561,6 +561,9 @@ internal sealed class SprintfFormatter
                 break;
             case 'g':
             case 'G':
+            case 'b':
+            case 'x':
+            case 'X':
                 FmtFloat(v, (char)verb, -1);
                 break;
             case 'f':
@@ -577,7 +580,7 @@ internal sealed class SprintfFormatter
 
     private void FmtFloat(double v, char verb, int prec)
     {
-        if (_precPresent)
+        if (_precPresent && verb is not ('b' or 'x' or 'X'))
         {
             prec = _prec;
         }

@@ -21,8 +21,8 @@ internal static class StringBuiltins
         registry.Add("format_int", 2, FormatInt);
         registry.Add("indexof", 2, IndexOf);
         registry.Add("indexof_n", 2, IndexOfN);
-        registry.Add("lower", 1, (_, a) => Same(a, 0, Operands.String(a, 0).ToLowerInvariant()));
-        registry.Add("upper", 1, (_, a) => Same(a, 0, Operands.String(a, 0).ToUpperInvariant()));
+        registry.Add("lower", 1, (_, a) => Same(a, 0, Lower(Operands.String(a, 0))));
+        registry.Add("upper", 1, (_, a) => Same(a, 0, Upper(Operands.String(a, 0))));
         registry.Add("replace", 3, Replace);
         registry.Add("split", 2, Split);
         registry.Add("substring", 3, Substring);
@@ -37,7 +37,17 @@ internal static class StringBuiltins
         registry.Add("strings.replace_n", 2, ReplaceN);
         registry.Add("strings.reverse", 1, Reverse);
         registry.Add("strings.count", 2, Count);
+        StringTemplate.Register(registry);
     }
+
+    /// <summary>
+    /// Go's strings.ToLower: Unicode simple case mapping per code point. .NET's invariant mapping agrees except
+    /// that it leaves the Turkic dotted capital I alone.
+    /// </summary>
+    internal static string Lower(string s) => s.ToLowerInvariant().Replace('\u0130', 'i');
+
+    /// <summary>Go's strings.ToUpper; .NET's invariant mapping leaves dotless i and long s alone, Go does not.</summary>
+    internal static string Upper(string s) => s.ToUpperInvariant().Replace('\u0131', 'I').Replace('\u017F', 'S');
 
     /// <summary>Returns the operand itself when the result is unchanged, as OPA does (saves an allocation).</summary>
     private static RegoValue Same(RegoValue[] args, int index, string result) =>
@@ -227,8 +237,8 @@ internal static class StringBuiltins
     private static RegoValue Substring(BuiltinContext ctx, RegoValue[] args)
     {
         var s = Operands.String(args, 0);
-        var start = Operands.Int32(args, 1);
-        var length = Operands.Int32(args, 2);
+        var start = Int64(args, 1);
+        var length = Int64(args, 2);
         if (start < 0)
         {
             throw new BuiltinErrorException("negative offset");
@@ -239,7 +249,7 @@ internal static class StringBuiltins
             return RegoString.Empty;
         }
 
-        var from = StringRunes.Utf16Offset(s, start);
+        var from = StringRunes.Utf16Offset(s, (int)Math.Min(start, int.MaxValue));
         if (from >= s.Length)
         {
             return RegoString.Empty;
@@ -251,8 +261,20 @@ internal static class StringBuiltins
             return Same(args, 0, s[from..]);
         }
 
-        var to = StringRunes.Utf16Offset(s, (int)Math.Min((long)start + length, int.MaxValue));
+        var to = StringRunes.Utf16Offset(s, (int)Math.Min(start + Math.Min(length, int.MaxValue), int.MaxValue));
         return Same(args, 0, s[from..to]);
+    }
+
+    /// <summary>OPA's IntOperand: an integer that fits 64 bits, else "must be integer number but got floating-point number".</summary>
+    internal static long Int64(RegoValue[] args, int index)
+    {
+        var n = Operands.Number(args, index);
+        if (!n.IsInteger || n.Integer < long.MinValue || n.Integer > long.MaxValue)
+        {
+            throw new BuiltinTypeException($"operand {index + 1} must be integer number but got floating-point number");
+        }
+
+        return (long)n.Integer;
     }
 
     private static RegoValue TrimPrefix(BuiltinContext ctx, RegoValue[] args)

@@ -61,6 +61,8 @@ internal sealed class BodyNode
 /// <summary>A term used as a statement: succeeds for each value that is not <c>false</c>.</summary>
 internal sealed class TermLiteral(TNode term) : LNode
 {
+    public TNode Term => term;
+
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
         if (term.IsSimple)
@@ -174,6 +176,13 @@ internal sealed class NotLiteral(LNode inner) : LNode
 {
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
+        if (inner is TermLiteral { Term.IsSimple: true } tl)
+        {
+            // Fast path for `not ref` / `not f(x)`: no continuation to build.
+            var v = tl.Term.Value(c, f);
+            return (v is not null && v is not RegoBoolean { Value: false }) || Continue(c, f, k);
+        }
+
         var found = false;
         inner.Eval(c, f, () =>
         {

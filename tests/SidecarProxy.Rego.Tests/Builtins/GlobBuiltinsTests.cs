@@ -1,6 +1,6 @@
 using SidecarProxy.Rego.Builtins;
 using SidecarProxy.Rego.Values;
-using static SidecarProxy.Rego.Tests.Builtins.Call;
+using static SidecarProxy.Rego.Tests.Builtins.TextBuiltinCalls;
 
 namespace SidecarProxy.Rego.Tests.Builtins;
 

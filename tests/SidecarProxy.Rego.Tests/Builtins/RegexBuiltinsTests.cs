@@ -1,6 +1,6 @@
 using SidecarProxy.Rego.Builtins;
 using SidecarProxy.Rego.Values;
-using static SidecarProxy.Rego.Tests.Builtins.Call;
+using static SidecarProxy.Rego.Tests.Builtins.TextBuiltinCalls;
 
 namespace SidecarProxy.Rego.Tests.Builtins;
 
@@ -175,12 +175,67 @@ public sealed class RegexBuiltinsTests
     [InlineData("[a-c]x", "[d-e]x", false)]
     [InlineData("a\\.b", "a.b", true)]
     [InlineData("a\\.b", "axb", false)]
+    [InlineData("abcd", "[a-d]*", true)]
+    [InlineData("pqrs", "pq.s", true)]
+    [InlineData("d*", "[abcd][abcd]", true)]
+    [InlineData("d*", "d[a-z]+", true)]
+    [InlineData("[a-p]+", "[p-z]+", true)]
+    [InlineData("[a-p]+", "abcdefgh*", true)]
+    [InlineData("abcd[a-c]z+", "abcd[b-d][yz]*", true)]
+    [InlineData(".*\\\\", ".*", true)]
+    [InlineData(".a.a", "b.b.", true)]
+    [InlineData("abcd", "abcdla", false)]
+    [InlineData("[a-d]+", "[e-f]+", false)]
+    [InlineData("[0-9]*", "\\*", false)]
+    [InlineData("mamama.*", "dadada.*", false)]
+    [InlineData(".*mamama", ".*nanana", false)]
+    [InlineData(".xyz.", ".*pqr.*", false)]
     public void GlobsMatch_DecidesIntersection(string a, string b, bool expected) =>
         Assert.Equal(RegoValue.From(expected), Builtin("regex.globs_match", S(a), S(b)));
 
     [Fact]
     public void GlobsMatch_InvalidGlob_IsBuiltinError() =>
         Assert.Throws<BuiltinErrorException>(() => Builtin("regex.globs_match", S("[a"), S("a")));
+
+    [Fact]
+    public void GeneratedRe2Patterns_AllTranslateToWorkingDotNetPatterns()
+    {
+        // Valid RE2 building blocks combined at random: every combination is valid RE2, so each must translate
+        // to a .NET pattern that constructs and runs.
+        string[] atoms =
+        [
+            "a", ".", "\\d", "\\W", "[a-z]", "[^x\\n]", "(a|b)", "(?:c|)", "\\pL", "\\p{Greek}", "[[:alpha:][:digit:]]",
+            "\\x{41}", "\\x41", "\\101", "\\Qa.b\\E", "^", "$", "\\b", "\\B", "\\A", "\\z", "(?i:k)", "\\.", "[😀-😂]",
+            "é", "😀", "[^😀]", "\\{", "{", "}", "]", "-", "(?s:.)", "(?U:a+)", "[\\d\\s_-]", "\\P{Lu}", "\\pN",
+        ];
+        string[] repeats = ["", "", "*", "+", "?", "*?", "{2}", "{1,3}", "{0,}"];
+        var random = new Random(1234);
+        for (var i = 0; i < 120; i++)
+        {
+            var sb = new System.Text.StringBuilder();
+            var parts = random.Next(1, 6);
+            for (var p = 0; p < parts; p++)
+            {
+                var atom = atoms[random.Next(atoms.Length)];
+                var repeat = atom is "^" or "$" or "\\b" or "\\B" or "\\A" or "\\z" ? string.Empty : repeats[random.Next(repeats.Length)];
+                if (atom is "{" && repeat.StartsWith('{'))
+                {
+                    repeat = string.Empty;
+                }
+
+                sb.Append(random.Next(4) == 0 ? "(" + atom + repeat + ")" : atom + repeat);
+                if (random.Next(6) == 0)
+                {
+                    sb.Append('|');
+                }
+            }
+
+            var pattern = sb.ToString();
+            Assert.True(RegexCache.IsValid(pattern), pattern);
+            var result = Builtin("regex.find_n", S(pattern), S("xaK é😀 Ab.1{}-\n\nκ"), N(-1));
+            Assert.IsType<RegoArray>(result);
+        }
+    }
 
     [Fact]
     public void CatastrophicPattern_RunsInLinearTime()
@@ -191,12 +246,15 @@ public sealed class RegexBuiltinsTests
     }
 
     [Fact]
-    public void Cache_IsSafeUnderConcurrentUse()
+    public void Cache_IsSafeUnderConcurrentUseAndEviction()
     {
-        Parallel.For(0, 2000, i =>
+        // More distinct patterns than the cache holds, so entries are evicted while other threads read.
+        var distinct = RegexCache.MaxEntries + 40;
+        Parallel.For(0, distinct * 3, i =>
         {
-            var pattern = "^x" + (i % 700).ToString(System.Globalization.CultureInfo.InvariantCulture) + "$";
-            Assert.True(Matches(pattern, "x" + (i % 700).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var n = (i % distinct).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Matches("^x" + n + "$", "x" + n));
+            Assert.False(Matches("^x" + n + "$", "y" + n));
         });
     }
 }

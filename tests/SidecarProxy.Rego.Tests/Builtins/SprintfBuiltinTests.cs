@@ -1,6 +1,6 @@
 using SidecarProxy.Rego.Builtins;
 using SidecarProxy.Rego.Values;
-using static SidecarProxy.Rego.Tests.Builtins.Call;
+using static SidecarProxy.Rego.Tests.Builtins.TextBuiltinCalls;
 
 namespace SidecarProxy.Rego.Tests.Builtins;
 
@@ -44,6 +44,8 @@ public sealed class SprintfBuiltinTests
     [InlineData("%[2]d %[1]d", "[1, 2]", "2 1")]
     [InlineData("%*d", "[5, 42]", "   42")]
     [InlineData("%.*f", "[2, 3.14159]", "3.14")]
+    [InlineData("%x %X %b", "[1.5, -0.75, 1.5]", "0x1.8p+00 -0X1.8P-01 6755399441055744p-52")]
+    [InlineData("%x", "[1e-300]", "0x1.56e1fc2f8f359p-997")]
     public void Format_MatchesGo(string format, string argsJson, string expected)
     {
         Assert.Equal(expected, Str("sprintf", S(format), Json(argsJson)));
@@ -72,6 +74,10 @@ public sealed class SprintfBuiltinTests
     {
         Assert.Equal("{1, 2} set()", Sprintf("%v %v", RegoSet.From(N(2), N(1)), RegoSet.Empty));
     }
+
+    [Fact]
+    public void StringsInsideComposites_AreQuotedLikeGo() =>
+        Assert.Equal("[\"a\\x01\\u00a0é\\\"\", {\"k\": \"\\t\"}]", Sprintf("%v", A(S("a\u0001\u00a0é\""), Json("{\"k\": \"\\t\"}"))));
 
     [Fact]
     public void NumberBeyondFloat64_PrintsInExponentForm()

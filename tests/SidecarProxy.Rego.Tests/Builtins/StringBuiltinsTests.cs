@@ -1,6 +1,6 @@
 using SidecarProxy.Rego.Builtins;
 using SidecarProxy.Rego.Values;
-using static SidecarProxy.Rego.Tests.Builtins.Call;
+using static SidecarProxy.Rego.Tests.Builtins.TextBuiltinCalls;
 
 namespace SidecarProxy.Rego.Tests.Builtins;
 
@@ -13,6 +13,21 @@ public sealed class StringBuiltinsTests
     [InlineData("", "[\"f\", \"o\", \"o\"]", "foo")]
     public void Concat_JoinsArrays(string separator, string items, string expected) =>
         Assert.Equal(expected, Str("concat", S(separator), Json(items)));
+
+    [Theory]
+    [InlineData("lower", "\u0130", "i")]
+    [InlineData("upper", "\u0131", "I")]
+    [InlineData("upper", "\u017F", "S")]
+    [InlineData("upper", "\u01C5", "\u01C4")]
+    [InlineData("lower", "\u212A", "k")]
+    [InlineData("upper", "\u0345", "\u0399")]
+    [InlineData("upper", "\u1FBE", "\u0399")]
+    [InlineData("upper", "\u03C2", "\u03A3")]
+    [InlineData("lower", "\u1E9E", "\u00DF")]
+    [InlineData("upper", "\u00B5", "\u039C")]
+    [InlineData("lower", "\u2126", "\u03C9")]
+    public void CaseMapping_IsGoSimpleMapping(string name, string s, string expected) =>
+        Assert.Equal(expected, Str(name, S(s)));
 
     [Fact]
     public void Concat_JoinsSetsInOrder() =>
@@ -91,6 +106,7 @@ public sealed class StringBuiltinsTests
     [Theory]
     [InlineData("AbCdEf", "abcdef", "ABCDEF")]
     [InlineData("ÅÄÖ straße", "åäö straße", "ÅÄÖ STRASSE")]
+    [InlineData("𐐀x", "𐐨x", "𐐀X")]
     public void LowerUpper(string s, string lower, string upper)
     {
         Assert.Equal(lower, Str("lower", S(s)));
@@ -148,6 +164,8 @@ public sealed class StringBuiltinsTests
     [InlineData("åäö", 4, -1, "")]
     [InlineData("😀😇x", 1, 1, "😇")]
     [InlineData("", 0, 5, "")]
+    [InlineData("abc", 1, 9_999_999_999, "bc")]
+    [InlineData("abc", 9_999_999_999, 1, "")]
     public void Substring_UsesCodePoints(string s, long start, long length, string expected) =>
         Assert.Equal(expected, Str("substring", S(s), N(start), N(length)));
 

@@ -3,8 +3,8 @@ using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Rego.Tests.Builtins;
 
-/// <summary>Calls builtins through the default registry, as the evaluator does.</summary>
-internal static class Call
+/// <summary>Calls the string, sprintf, regex and glob builtins through the default registry, as the evaluator does.</summary>
+internal static class TextBuiltinCalls
 {
     public static RegoValue? Builtin(string name, params RegoValue[] args)
     {
