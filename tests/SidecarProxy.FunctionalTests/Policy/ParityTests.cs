@@ -50,6 +50,9 @@ public sealed class ParityTests
         {
             ["Sidecar:Policy:Engine"] = "opa",
             ["Sidecar:Policy:OpaUrl"] = opa.Url,
+
+            // The stand-in evaluates the policy inside WireMock: give it room on a loaded test machine.
+            ["Sidecar:Policy:Timeout"] = "00:00:05",
         }, "sidecar.dev");
 
         var a = await AnswerAsync(embedded, agent, method, path);
