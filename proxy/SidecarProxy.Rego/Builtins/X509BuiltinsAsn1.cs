@@ -1,6 +1,5 @@
 using System.Formats.Asn1;
 using System.Net;
-using System.Numerics;
 using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Rego.Builtins;
@@ -12,7 +11,6 @@ namespace SidecarProxy.Rego.Builtins;
 internal static class X509Asn1
 {
     private static readonly Asn1Tag Ctx0 = new(TagClass.ContextSpecific, 0);
-    private static readonly Asn1Tag Ctx1 = new(TagClass.ContextSpecific, 1);
 
     /// <summary>Go's pkix.Name: the well-known attributes lifted out, every attribute in Names.</summary>
     public static RegoObject Name(ReadOnlyMemory<byte> rawName)
@@ -304,10 +302,6 @@ internal static class X509Asn1
         reader.HasData && reader.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, contextTag, isConstructed: true));
 
     public static Asn1Tag Context(int value, bool constructed = false) => new(TagClass.ContextSpecific, value, constructed);
-
-    public static BigInteger ReadIntegerOrZero(AsnReader reader) => reader.HasData ? reader.ReadInteger() : BigInteger.Zero;
-
-    public static Asn1Tag Ctx1Tag => Ctx1;
 }
 
 /// <summary>Subject alternative names gathered from GeneralNames.</summary>

@@ -225,6 +225,11 @@ internal sealed class GoCertificate
 
         Version = version + 1;
         SerialNumber = tbs.ReadInteger();
+        if (SerialNumber.Sign < 0)
+        {
+            // Go 1.23+ rejects negative serials unless GODEBUG x509negativeserial=1.
+            throw new BuiltinErrorException("x509: negative serial number");
+        }
         tbs.ReadSequence();
         var issuer = tbs.ReadEncodedValue();
         RawIssuer = issuer.ToArray();
