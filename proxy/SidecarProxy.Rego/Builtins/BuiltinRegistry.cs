@@ -18,6 +18,7 @@ public sealed class BuiltinRegistry
 
         // One family per file; each file registers its own builtins.
         ComparisonBuiltins.Register(registry);
+        InternalBuiltins.Register(registry);
         ArithmeticBuiltins.Register(registry);
         BitsBuiltins.Register(registry);
         AggregateBuiltins.Register(registry);

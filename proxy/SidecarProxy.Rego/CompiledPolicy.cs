@@ -1,0 +1,211 @@
+using System.Collections.Concurrent;
+using SidecarProxy.Rego.Ast;
+using SidecarProxy.Rego.Builtins;
+using SidecarProxy.Rego.Compiler;
+using SidecarProxy.Rego.Eval;
+using SidecarProxy.Rego.Values;
+
+namespace SidecarProxy.Rego;
+
+/// <summary>
+/// A compiled policy: immutable and thread-safe; evaluate it concurrently from many threads.
+/// Each evaluation has its own state (virtual document cache, bindings), so evaluations never interfere.
+/// </summary>
+public sealed class CompiledPolicy
+{
+    private readonly PolicyModel _model;
+    private readonly BuiltinRegistry _builtins;
+    private readonly ConcurrentDictionary<string, TNode> _paths = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CompiledQuery> _queries = new(StringComparer.Ordinal);
+
+    internal CompiledPolicy(PolicyModel model, BuiltinRegistry builtins, IReadOnlyList<string> testRules)
+    {
+        _model = model;
+        _builtins = builtins;
+        TestRules = testRules;
+    }
+
+    /// <summary>The base documents (data) the policy was compiled with.</summary>
+    public RegoValue Data => _model.BaseData;
+
+    /// <summary>Full paths of every rule named test_* (for <c>policy test</c>).</summary>
+    public IReadOnlyList<string> TestRules { get; }
+
+    /// <summary>Evaluates a ref such as <c>data.sidecar.authz.decision</c>. Returns null when undefined.</summary>
+    public RegoValue? Evaluate(string path, RegoValue? input, EvaluationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var node = _paths.GetOrAdd(path, p => CompilePath(p));
+        return Run(input, options, c =>
+        {
+            RegoValue? result = null;
+            node.Eval(c, [], v =>
+            {
+                result = v;
+                return false;
+            });
+            return result;
+        });
+    }
+
+    /// <summary>Runs a query body; each row maps the query's variables to values. An empty list means undefined.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, RegoValue>> Query(string query, RegoValue? input, EvaluationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var q = _queries.GetOrAdd(query, CompileQuery);
+        return Run(input, options, c => q.Run(c));
+    }
+
+    /// <summary>Like <see cref="Query(string, RegoValue?, EvaluationOptions?)"/> with the input written as a Rego term (it may hold sets).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, RegoValue>> QueryWithInputTerm(string query, string inputTerm, EvaluationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputTerm);
+        return Query(query, ParseValue(inputTerm), options);
+    }
+
+    /// <summary>Parses a ground Rego term (e.g. <c>{"a": {1, 2}}</c>) into a value.</summary>
+    public static RegoValue ParseValue(string term)
+    {
+        ArgumentNullException.ThrowIfNull(term);
+        Term t;
+        try
+        {
+            t = Parser.ParseTerm("input", term);
+        }
+        catch (RegoSyntaxException e)
+        {
+            throw new RegoCompileException([new RegoError("rego_parse_error", e.Message, "input", e.Line, e.Column)]);
+        }
+
+        var compiler = PolicyCompiler.Create(BuiltinRegistry.Default);
+        TNode node;
+        try
+        {
+            node = compiler.CompileStandaloneTerm(t);
+        }
+        catch (CompileErrorException e)
+        {
+            throw new RegoCompileException([e.Error]);
+        }
+
+        var model = new PolicyModel { Root = compiler.Root, BaseData = RegoObject.Empty };
+        var ctx = new EvalContext(model, null, new BuiltinContext(DateTimeOffset.UtcNow), null, CancellationToken.None, null);
+        RegoValue? result = null;
+        node.Eval(ctx, [], v =>
+        {
+            result = v;
+            return false;
+        });
+        return result ?? throw new RegoCompileException([new RegoError("rego_compile_error", "input term is undefined", "input", 1, 1)]);
+    }
+
+    private T Run<T>(RegoValue? input, EvaluationOptions? options, Func<EvalContext, T> body)
+    {
+        var token = options?.CancellationToken ?? CancellationToken.None;
+        CancellationTokenSource? cts = null;
+        if (options?.Timeout is { } timeout)
+        {
+            cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+            cts.CancelAfter(timeout);
+            token = cts.Token;
+        }
+
+        try
+        {
+            token.ThrowIfCancellationRequested();
+            var builtins = new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false);
+            var ctx = new EvalContext(_model, input, builtins, options?.MaxSteps, token, options?.PrintOutput);
+            return body(ctx);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new RegoEvaluationException("eval_cancel_error", "caller cancelled query execution", e);
+        }
+        catch (InsufficientExecutionStackException e)
+        {
+            throw new RegoEvaluationException("eval_internal_error", "evaluation too deep", e);
+        }
+        finally
+        {
+            cts?.Dispose();
+        }
+    }
+
+    private TNode CompilePath(string path)
+    {
+        Term t;
+        try
+        {
+            t = Parser.ParseTerm("query", path);
+        }
+        catch (RegoSyntaxException e)
+        {
+            throw new RegoCompileException([new RegoError("rego_parse_error", e.Message, "query", e.Line, e.Column)]);
+        }
+
+        var compiler = PolicyCompilerFor();
+        try
+        {
+            return compiler.CompileStandaloneTerm(t);
+        }
+        catch (CompileErrorException e)
+        {
+            throw new RegoCompileException([e.Error]);
+        }
+    }
+
+    private PolicyCompiler PolicyCompilerFor() => PolicyCompiler.ForModel(_model, _builtins);
+
+    private CompiledQuery CompileQuery(string query)
+    {
+        List<Literal> body;
+        try
+        {
+            body = Parser.ParseQuery("query", query);
+        }
+        catch (RegoSyntaxException e)
+        {
+            throw new RegoCompileException([new RegoError("rego_parse_error", e.Message, "query", e.Line, e.Column)]);
+        }
+
+        var compiler = PolicyCompilerFor();
+        try
+        {
+            var (node, layout, outputs) = compiler.CompileQuery(body);
+            if (compiler.Errors.Count > 0)
+            {
+                throw new RegoCompileException(compiler.Errors);
+            }
+
+            return new CompiledQuery(node, layout.Count, outputs);
+        }
+        catch (CompileErrorException e)
+        {
+            throw new RegoCompileException([.. compiler.Errors, e.Error]);
+        }
+    }
+
+    private sealed class CompiledQuery(BodyNode body, int slots, List<(string Name, int Slot)> outputs)
+    {
+        public IReadOnlyList<IReadOnlyDictionary<string, RegoValue>> Run(EvalContext c)
+        {
+            var f = new RegoValue?[slots];
+            var rows = new List<IReadOnlyDictionary<string, RegoValue>>();
+            body.Eval(c, f, () =>
+            {
+                var row = new Dictionary<string, RegoValue>(outputs.Count, StringComparer.Ordinal);
+                foreach (var (name, slot) in outputs)
+                {
+                    if (f[slot] is { } v)
+                    {
+                        row[name] = v;
+                    }
+                }
+
+                rows.Add(row);
+                return true;
+            });
+            return rows;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+using SidecarProxy.Rego.Builtins;
+using SidecarProxy.Rego.Values;
+
+namespace SidecarProxy.Rego.Eval;
+
+/// <summary>Helpers shared by call nodes: argument evaluation and builtin invocation with OPA's error rules.</summary>
+internal abstract class CallNodeBase(TNode[] args) : TNode
+{
+    private readonly bool _simpleArgs = Array.TrueForAll(args, a => a.IsSimple);
+
+    protected TNode[] Args { get; } = args;
+
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
+    {
+        if (_simpleArgs)
+        {
+            var argv = new RegoValue[Args.Length];
+            for (var i = 0; i < argv.Length; i++)
+            {
+                var v = Args[i].Value(c, f);
+                if (v is null)
+                {
+                    return true;
+                }
+
+                argv[i] = v;
+            }
+
+            return Invoke(c, argv, k);
+        }
+
+        return FillArgs(c, f, new RegoValue[Args.Length], 0, k);
+    }
+
+    private bool FillArgs(EvalContext c, RegoValue?[] f, RegoValue[] argv, int i, Func<RegoValue, bool> k)
+    {
+        if (i == argv.Length)
+        {
+            return Invoke(c, (RegoValue[])argv.Clone(), k);
+        }
+
+        return Args[i].Eval(c, f, v =>
+        {
+            argv[i] = v;
+            return FillArgs(c, f, argv, i + 1, k);
+        });
+    }
+
+    protected abstract bool Invoke(EvalContext c, RegoValue[] argv, Func<RegoValue, bool> k);
+
+    /// <summary>Calls a builtin; builtin errors make the call undefined unless strict.</summary>
+    public static bool CallBuiltin(EvalContext c, BuiltinDefinition def, RegoValue[] argv, Ast.Loc loc, Func<RegoValue, bool> k)
+    {
+        if (def.Relation is not null)
+        {
+            List<RegoValue> results;
+            try
+            {
+                results = [.. def.Relation(c.Builtins, argv)];
+            }
+            catch (Exception ex) when (IsBuiltinFailure(ex))
+            {
+                return HandleBuiltinError(c, def, ex, loc);
+            }
+
+            foreach (var r in results)
+            {
+                if (!k(r))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        RegoValue? result;
+        try
+        {
+            result = def.Function!(c.Builtins, argv);
+        }
+        catch (Exception ex) when (IsBuiltinFailure(ex))
+        {
+            return HandleBuiltinError(c, def, ex, loc);
+        }
+
+        return result is null || k(result);
+    }
+
+    private static bool IsBuiltinFailure(Exception ex) =>
+        ex is not RegoEvaluationException and not OperationCanceledException and not OutOfMemoryException and not StackOverflowException and not InsufficientExecutionStackException;
+
+    private static bool HandleBuiltinError(EvalContext c, BuiltinDefinition def, Exception ex, Ast.Loc loc)
+    {
+        if (!c.Strict)
+        {
+            return true;
+        }
+
+        var code = ex is BuiltinTypeException ? "eval_type_error" : "eval_builtin_error";
+        var msg = ex is BuiltinErrorException ? ex.Message : ex.Message;
+        throw Errors.Make(code, loc, $"{def.Name}: {msg}");
+    }
+
+    /// <summary>Calls whatever a <c>with</c> put in place of a function.</summary>
+    public static bool CallMock(EvalContext c, object target, FunctionMock mock, RegoValue[] argv, Ast.Loc loc, Func<RegoValue, bool> k)
+    {
+        if (mock.Value is not null)
+        {
+            return k(mock.Value);
+        }
+
+        // The replacement runs without the replacement of its own target in force, so it may call the original.
+        var saved = c.Mocks!;
+        var without = new Dictionary<object, FunctionMock>(saved, ReferenceEqualityComparer.Instance);
+        without.Remove(target);
+        RegoValue? result = null;
+        var found = false;
+        c.Mocks = without.Count == 0 ? null : without;
+        var savedCache = c.Cache;
+        c.Cache = new object?[savedCache.Length];
+        try
+        {
+            if (mock.Builtin is not null)
+            {
+                object key = mock.Builtin;
+                if (c.Mocks is not null && c.Mocks.TryGetValue(key, out var inner))
+                {
+                    return CallMock(c, key, inner, argv, loc, k);
+                }
+
+                var results = new List<RegoValue>();
+                CallBuiltin(c, mock.Builtin, argv, loc, v =>
+                {
+                    results.Add(v);
+                    return true;
+                });
+                c.Mocks = saved;
+                c.Cache = savedCache;
+                foreach (var v in results)
+                {
+                    if (!k(v))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            result = mock.Function!.Call(c, argv, loc);
+            found = true;
+        }
+        finally
+        {
+            c.Mocks = saved;
+            c.Cache = savedCache;
+        }
+
+        return !found || result is null || k(result);
+    }
+}
+
+internal sealed class BuiltinCallNode(BuiltinDefinition def, TNode[] args) : CallNodeBase(args)
+{
+    protected override bool Invoke(EvalContext c, RegoValue[] argv, Func<RegoValue, bool> k)
+    {
+        if (c.Mocks is not null && c.Mocks.TryGetValue(def, out var mock))
+        {
+            return CallMock(c, def, mock, argv, Loc, k);
+        }
+
+        return CallBuiltin(c, def, argv, Loc, k);
+    }
+}
+
+internal sealed class FunctionCallNode(FunctionGroup group, TNode[] args) : CallNodeBase(args)
+{
+    protected override bool Invoke(EvalContext c, RegoValue[] argv, Func<RegoValue, bool> k)
+    {
+        if (c.Mocks is not null && c.Mocks.TryGetValue(group, out var mock))
+        {
+            return CallMock(c, group, mock, argv, Loc, k);
+        }
+
+        var r = group.Call(c, argv, Loc);
+        return r is null || k(r);
+    }
+}
+
+/// <summary><c>print(...)</c>: writes its arguments (undefined ones as &lt;undefined&gt;) and always succeeds.</summary>
+internal sealed class PrintNode(TNode[] args) : TNode
+{
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
+    {
+        if (c.Print is not null)
+        {
+            var parts = new List<string>();
+            foreach (var a in args)
+            {
+                RegoValue? found = null;
+                a.Eval(c, f, v =>
+                {
+                    found = v;
+                    return false;
+                });
+                parts.Add(found is null ? "<undefined>" : found is RegoString s ? s.Value : found.ToString());
+            }
+
+            c.Print.WriteLine(string.Join(' ', parts));
+        }
+
+        return k(RegoBoolean.True);
+    }
+}

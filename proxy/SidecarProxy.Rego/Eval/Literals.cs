@@ -1,0 +1,334 @@
+using SidecarProxy.Rego.Ast;
+using SidecarProxy.Rego.Builtins;
+using SidecarProxy.Rego.Values;
+
+namespace SidecarProxy.Rego.Eval;
+
+/// <summary>A compiled body literal: calls the continuation once per solution.</summary>
+internal abstract class LNode
+{
+    public Loc Loc { get; init; }
+
+    public abstract bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k);
+}
+
+internal sealed class BodyNode(LNode[] literals)
+{
+    public static readonly BodyNode Empty = new([]);
+
+    public LNode[] Literals { get; } = literals;
+
+    public bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => Run(c, f, 0, k);
+
+    private bool Run(EvalContext c, RegoValue?[] f, int i, Func<bool> k)
+    {
+        if (i == Literals.Length)
+        {
+            return k();
+        }
+
+        c.Step();
+        var next = i + 1;
+        if (next == Literals.Length)
+        {
+            return Literals[i].Eval(c, f, k);
+        }
+
+        return Literals[i].Eval(c, f, () => Run(c, f, next, k));
+    }
+}
+
+/// <summary>A term used as a statement: succeeds for each value that is not <c>false</c>.</summary>
+internal sealed class TermLiteral(TNode term) : LNode
+{
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        if (term.IsSimple)
+        {
+            var v = term.Value(c, f);
+            return v is null || (v is RegoBoolean { Value: false }) || k();
+        }
+
+        return term.Eval(c, f, v => v is RegoBoolean { Value: false } || k());
+    }
+}
+
+/// <summary><c>a = b</c> and <c>a := b</c>: evaluates the evaluable side and unifies the other with it.</summary>
+internal sealed class UnifyLiteral(TNode left, TNode right) : LNode
+{
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        if (right.IsGround(f))
+        {
+            if (right.IsSimple)
+            {
+                var v = right.Value(c, f);
+                return v is null || left.Unify(c, f, v, k);
+            }
+
+            return right.Eval(c, f, v => left.Unify(c, f, v, k));
+        }
+
+        if (left.IsGround(f))
+        {
+            return left.Eval(c, f, v => right.Unify(c, f, v, k));
+        }
+
+        if (left is ArrayNode la && right is ArrayNode ra && la.Items.Length == ra.Items.Length)
+        {
+            return Pairwise(c, f, la.Items, ra.Items, 0, k);
+        }
+
+        return true;
+    }
+
+    private static bool Pairwise(EvalContext c, RegoValue?[] f, TNode[] a, TNode[] b, int i, Func<bool> k)
+    {
+        if (i == a.Length)
+        {
+            return k();
+        }
+
+        var lit = new UnifyLiteral(a[i], b[i]);
+        return lit.Eval(c, f, () => Pairwise(c, f, a, b, i + 1, k));
+    }
+}
+
+internal sealed class NotLiteral(LNode inner) : LNode
+{
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        var found = false;
+        inner.Eval(c, f, () =>
+        {
+            found = true;
+            return false;
+        });
+        return found || k();
+    }
+}
+
+/// <summary><c>some k, v in xs</c> and <c>some v in xs</c>.</summary>
+internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) : LNode
+{
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) =>
+        collection.Eval(c, f, coll => Iterate(c, f, coll, key, value, k));
+
+    public static bool Iterate(EvalContext c, RegoValue?[] f, RegoValue coll, TNode? key, TNode value, Func<bool> k)
+    {
+        switch (coll)
+        {
+            case RegoArray a:
+                for (var i = 0; i < a.Count; i++)
+                {
+                    var item = a[i];
+                    var ok = key is null
+                        ? value.Unify(c, f, item, k)
+                        : key.Unify(c, f, RegoNumber.FromLong(i), () => value.Unify(c, f, item, k));
+                    if (!ok)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case RegoSet s:
+                foreach (var item in s.Items)
+                {
+                    var ok = key is null
+                        ? value.Unify(c, f, item, k)
+                        : key.Unify(c, f, item, () => value.Unify(c, f, item, k));
+                    if (!ok)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case RegoObject o:
+                foreach (var (ek, ev) in o.Entries)
+                {
+                    var ok = key is null
+                        ? value.Unify(c, f, ev, k)
+                        : key.Unify(c, f, ek, () => value.Unify(c, f, ev, k));
+                    if (!ok)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return true;
+        }
+    }
+}
+
+/// <summary><c>every k, v in xs { body }</c>: true when the body holds for every element (vacuously for none).</summary>
+internal sealed class EveryLiteral(TNode? key, TNode value, TNode domain, BodyNode body) : LNode
+{
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) =>
+        domain.Eval(c, f, coll =>
+        {
+            var all = true;
+            SomeInLiteral.Iterate(c, f, coll, key, value, () =>
+            {
+                var found = false;
+                body.Eval(c, f, () =>
+                {
+                    found = true;
+                    return false;
+                });
+                if (!found)
+                {
+                    all = false;
+                    return false;
+                }
+
+                return true;
+            });
+            return !all || k();
+        });
+}
+
+/// <summary>A literal with <c>with</c> modifiers.</summary>
+internal sealed class WithLiteral(LNode inner, WithModifierNode[] mods) : LNode
+{
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) =>
+        WithModifierNode.Run(c, f, mods, outside => inner.Eval(c, f, () => outside(k)));
+}
+
+internal enum WithTargetKind
+{
+    Input,
+    Data,
+    Function,
+}
+
+/// <summary>One <c>with target as value</c>.</summary>
+internal sealed class WithModifierNode
+{
+    public WithTargetKind Kind { get; init; }
+
+    /// <summary>The path below input or data.</summary>
+    public string[] Path { get; init; } = [];
+
+    /// <summary>The replaced function: a BuiltinDefinition or FunctionGroup.</summary>
+    public object? Target { get; init; }
+
+    public TNode? Value { get; init; }
+
+    public BuiltinDefinition? ValueBuiltin { get; init; }
+
+    public FunctionGroup? ValueFunction { get; init; }
+
+    /// <summary>
+    /// Applies the modifiers, runs <paramref name="body"/>, and restores. The body receives an "outside" function that
+    /// runs a continuation with the modifiers lifted (the continuation belongs to the enclosing query).
+    /// </summary>
+    public static bool Run(EvalContext c, RegoValue?[] f, WithModifierNode[] mods, Func<Func<Func<bool>, bool>, bool> body)
+    {
+        var values = new RegoValue?[mods.Length];
+        for (var i = 0; i < mods.Length; i++)
+        {
+            var m = mods[i];
+            if (m.Value is not null)
+            {
+                RegoValue? found = null;
+                m.Value.Eval(c, f, v =>
+                {
+                    found = v;
+                    return false;
+                });
+                if (found is null)
+                {
+                    return true;
+                }
+
+                values[i] = found;
+            }
+        }
+
+        var savedInput = c.Input;
+        var savedCache = c.Cache;
+        var savedData = c.DataOverrides;
+        var savedMocks = c.Mocks;
+
+        var input = c.Input;
+        List<KeyValuePair<string[], RegoValue>>? data = c.DataOverrides;
+        Dictionary<object, FunctionMock>? mocks = c.Mocks;
+        for (var i = 0; i < mods.Length; i++)
+        {
+            var m = mods[i];
+            switch (m.Kind)
+            {
+                case WithTargetKind.Input:
+                    input = m.Path.Length == 0 ? values[i] : PathOps.SetPath(input, m.Path, 0, values[i]!);
+                    break;
+                case WithTargetKind.Data:
+                    data = data is null ? [] : [.. data];
+                    data.Add(new(m.Path, values[i]!));
+                    break;
+                default:
+                    mocks = mocks is null ? new Dictionary<object, FunctionMock>(ReferenceEqualityComparer.Instance) : new Dictionary<object, FunctionMock>(mocks, ReferenceEqualityComparer.Instance);
+                    mocks[m.Target!] = new FunctionMock { Value = m.ValueBuiltin is null && m.ValueFunction is null ? values[i] : null, Builtin = m.ValueBuiltin, Function = m.ValueFunction };
+                    break;
+            }
+        }
+
+        var cache = new object?[savedCache.Length];
+        void Apply()
+        {
+            c.Input = input;
+            c.Cache = cache;
+            c.DataOverrides = data;
+            c.Mocks = mocks;
+        }
+
+        void Restore()
+        {
+            c.Input = savedInput;
+            c.Cache = savedCache;
+            c.DataOverrides = savedData;
+            c.Mocks = savedMocks;
+        }
+
+        Apply();
+        try
+        {
+            return body(k =>
+            {
+                Restore();
+                try
+                {
+                    return k();
+                }
+                finally
+                {
+                    Apply();
+                }
+            });
+        }
+        finally
+        {
+            Restore();
+        }
+    }
+}
+
+internal static class PathOps
+{
+    /// <summary>Returns <paramref name="target"/> with the value at <paramref name="path"/> replaced, creating objects on the way.</summary>
+    public static RegoValue SetPath(RegoValue? target, string[] path, int i, RegoValue value)
+    {
+        if (i == path.Length)
+        {
+            return value;
+        }
+
+        var key = new RegoString(path[i]);
+        var obj = target as RegoObject ?? RegoObject.Empty;
+        obj.TryGetValue(key, out var existing);
+        return obj.With(key, SetPath(existing, path, i + 1, value));
+    }
+}
