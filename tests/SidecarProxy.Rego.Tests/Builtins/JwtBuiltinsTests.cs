@@ -121,6 +121,35 @@ public sealed class JwtBuiltinsTests
         Assert.False(Ed25519.Verify(publicKey, [1], Ed25519.Sign(seed, [])));
     }
 
+    [Theory]
+    [InlineData("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb", "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72", "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00")]
+    [InlineData("c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7", "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82", "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a")]
+    public void Ed25519_Rfc8032TestVectors2And3(string seedHex, string publicHex, string messageHex, string signatureHex)
+    {
+        var seed = Convert.FromHexString(seedHex);
+        var message = Convert.FromHexString(messageHex);
+        var signature = Convert.FromHexString(signatureHex);
+
+        Assert.Equal(Convert.FromHexString(publicHex), Ed25519.PublicKeyFromSeed(seed));
+        Assert.Equal(signature, Ed25519.Sign(seed, message));
+        Assert.True(Ed25519.Verify(Convert.FromHexString(publicHex), message, signature));
+    }
+
+    [Fact]
+    public void Ed25519_RandomKeys_SignVerifyRoundTrip()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            var seed = RandomNumberGenerator.GetBytes(32);
+            var message = RandomNumberGenerator.GetBytes(i * 7);
+            var publicKey = Ed25519.PublicKeyFromSeed(seed);
+            var signature = Ed25519.Sign(seed, message);
+            Assert.True(Ed25519.Verify(publicKey, message, signature));
+            signature[40] ^= 0x10;
+            Assert.False(Ed25519.Verify(publicKey, message, signature));
+        }
+    }
+
     [Fact]
     public void VerifyEddsa_OkpJwkAndPemPublicKey()
     {
