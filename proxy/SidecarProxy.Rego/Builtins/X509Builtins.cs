@@ -144,16 +144,24 @@ internal static class X509Builtins
             chain.ChainPolicy.DisableCertificateDownloads = true;
             chain.ChainPolicy.VerificationTime = options.CurrentTime.UtcDateTime;
             chain.ChainPolicy.VerificationTimeIgnored = false;
-            if (!chain.Build(loaded[^1]))
-            {
-                return null;
-            }
-
+            var built = chain.Build(loaded[^1]);
             var result = new List<GoCertificate>();
             foreach (var element in chain.ChainElements)
             {
                 var raw = element.Certificate.RawData;
                 result.Add(certs.Find(c => c.Raw.AsSpan().SequenceEqual(raw)) ?? GoCertificate.Parse(raw));
+            }
+
+            if (!built)
+            {
+                // .NET only anchors at self-signed roots; Go anchors at any certificate in the roots pool.
+                var anchor = result.FindIndex(c => c.Raw.AsSpan().SequenceEqual(certs[0].Raw));
+                if (anchor < 0 || !X509ChainCheck.OnlyAnchorProblems(chain) || !X509ChainCheck.Verify(result, anchor, chain, options.CurrentTime))
+                {
+                    return null;
+                }
+
+                result = result.GetRange(0, anchor + 1);
             }
 
             var leaf = result[0];

@@ -141,6 +141,49 @@ public sealed class X509BuiltinsTests : IDisposable
     }
 
     [Fact]
+    public void ParseAndVerify_IntermediateAsTrustAnchor_Verified()
+    {
+        // Go treats every certificate in the roots pool as an anchor, self-signed or not.
+        var pem = _intermediate.ExportCertificatePem() + "\n" + _leaf.ExportCertificatePem();
+        var result = Assert.IsType<RegoArray>(Call("crypto.x509.parse_and_verify_certificates", S(pem)));
+
+        Assert.Equal(RegoBoolean.True, result[0]);
+        Assert.Equal(new[] { "leaf.example.com", "Test Intermediate CA" }, Assert.IsType<RegoArray>(result[1]).AsList().Select(CommonName));
+    }
+
+    [Fact]
+    public void ParseAndVerify_IntermediateAnchorWithForgedLeaf_NotVerified()
+    {
+        // Same issuer name as the real intermediate, different key: the leaf's signature does not check out.
+        using var fakeKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var fakeIntermediate = CreateCa("CN=Test Intermediate CA, O=Rego", fakeKey, _root, _rootKey);
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var forged = CreateLeaf(leafKey, fakeIntermediate, fakeKey, Start.AddDays(30), ["1.3.6.1.5.5.7.3.1"]);
+        var pem = _intermediate.ExportCertificatePem() + "\n" + forged.ExportCertificatePem();
+
+        Assert.Equal(RegoBoolean.False, Assert.IsType<RegoArray>(Call("crypto.x509.parse_and_verify_certificates", S(pem)))[0]);
+    }
+
+    [Fact]
+    public void ChainCheck_SignedBy_ChecksTheIssuersKey()
+    {
+        var leaf = GoCertificate.Parse(_leaf.RawData);
+        var intermediate = GoCertificate.Parse(_intermediate.RawData);
+        var root = GoCertificate.Parse(_root.RawData);
+
+        Assert.True(X509ChainCheck.SignedBy(leaf, intermediate, _intermediate));
+        Assert.True(X509ChainCheck.SignedBy(intermediate, root, _root));
+        Assert.False(X509ChainCheck.SignedBy(leaf, root, _root));
+
+        using var rsa = RSA.Create(2048);
+        using var rsaRoot = new CertificateRequest("CN=rsa", rsa, HashAlgorithmName.SHA384, RSASignaturePadding.Pss).CreateSelfSigned(Start, Start.AddDays(2));
+        var parsed = GoCertificate.Parse(rsaRoot.RawData);
+        Assert.Equal(14, parsed.SignatureAlgorithm);
+        Assert.True(X509ChainCheck.SignedBy(parsed, parsed, rsaRoot));
+        Assert.False(X509ChainCheck.SignedBy(leaf, parsed, rsaRoot));
+    }
+
+    [Fact]
     public void ParseAndVerify_WrongRootOrTooFew_NotVerified()
     {
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
