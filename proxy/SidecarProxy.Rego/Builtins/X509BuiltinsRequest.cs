@@ -61,7 +61,9 @@ internal static class GoCertificateRequest
                 foreach (var (oid, critical, value) in X509Asn1.Extensions(values.ReadSequence()))
                 {
                     extensions.Add(X509Asn1.Extension(oid, critical, value));
-                    pairs.Add(new GoShape().Add("Type", GoShape.OidArray(oid)).Add("Value", GoShape.Bytes(value)).Build());
+                    // Go reads each Extension into (Type, Value): Value is the element after the OID, the critical flag when present.
+                    var pairValue = critical ? RegoBoolean.True : GoShape.Bytes(value);
+                    pairs.Add(new GoShape().Add("Type", GoShape.OidArray(oid)).Add("Value", pairValue).Build());
                     if (oid == "2.5.29.17")
                     {
                         X509Asn1.GeneralNames(new AsnReader(value, AsnEncodingRules.BER).ReadSequence(), san);
