@@ -53,7 +53,7 @@ internal sealed class JwtToken
         {
             value = RegoJson.Parse(json);
         }
-        catch (Exception e) when (e is JsonException or FormatException or DecoderFallbackException)
+        catch (Exception e) when (e is JsonException or FormatException or DecoderFallbackException or InvalidOperationException)
         {
             throw new BuiltinErrorException($"invalid JSON: {e.Message}");
         }

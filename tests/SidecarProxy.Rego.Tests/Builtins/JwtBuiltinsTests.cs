@@ -206,6 +206,14 @@ public sealed class JwtBuiltinsTests
     }
 
     [Fact]
+    public void Decode_PayloadNotUtf8_BuiltinError()
+    {
+        var payload = B64Url([(byte)'{', (byte)'"', (byte)'x', (byte)'"', (byte)':', (byte)'"', 0xFF, (byte)'"', (byte)'}']);
+        var e = Assert.Throws<BuiltinErrorException>(() => Call("io.jwt.decode", S("eyJhbGciOiJIUzI1NiJ9." + payload + ".AA")));
+        Assert.StartsWith("invalid JSON", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DecodeVerify_ChecksClaimsAgainstConstraints()
     {
         var jwk = "{\"kty\":\"oct\",\"k\":\"" + B64Url(Encoding.UTF8.GetBytes("secret")) + "\"}";
