@@ -132,7 +132,7 @@ internal static class PrivateKeys
 
             return new RsaPrivateKey(rsa.ExportParameters(includePrivateParameters: true));
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             throw new BuiltinErrorException("x509: failed to parse private key (use ParsePKCS8PrivateKey instead for this key format)");
         }
@@ -190,7 +190,7 @@ internal static class PrivateKeys
                     throw new BuiltinErrorException($"x509: PKCS#8 wrapping contained private key with unknown algorithm: {algorithm}");
             }
         }
-        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        catch (Exception e) when (e is CryptographicException or AsnContentException or PlatformNotSupportedException)
         {
             throw new BuiltinErrorException("x509: failed to parse private key");
         }
@@ -205,7 +205,7 @@ internal static class PrivateKeys
             var parameters = ec.ExportParameters(includePrivateParameters: true);
             return new EcPrivateKey(parameters, CurveName(parameters.Curve));
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             throw new BuiltinErrorException("x509: failed to parse EC private key");
         }

@@ -75,7 +75,7 @@ internal static class Jwk
                     using var cert = X509CertificateLoader.LoadCertificate(block.Bytes);
                     return [FromSubjectPublicKeyInfo(cert.PublicKey.ExportSubjectPublicKeyInfo(), "failed to parse a PEM certificate")];
                 }
-                catch (CryptographicException)
+                catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
                 {
                     throw new BuiltinErrorException("failed to parse a PEM certificate: x509: malformed certificate");
                 }
@@ -248,7 +248,7 @@ internal static class Jwk
                     throw new BuiltinErrorException($"{errorPrefix}: x509: unknown public key algorithm");
             }
         }
-        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        catch (Exception e) when (e is CryptographicException or AsnContentException or PlatformNotSupportedException)
         {
             throw new BuiltinErrorException($"{errorPrefix}: x509: failed to parse public key");
         }

@@ -49,7 +49,7 @@ internal static class Jws
                     return false;
             }
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             return false;
         }
@@ -96,7 +96,7 @@ internal static class Jws
                     throw new BuiltinErrorException($"unknown JWS algorithm: {alg}");
             }
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             throw new BuiltinErrorException($"failed to sign payload using {alg}");
         }

@@ -172,7 +172,7 @@ internal static class X509Builtins
 
             return ChainAllowsUsages(result, options.KeyUsages) ? result : null;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             return null;
         }

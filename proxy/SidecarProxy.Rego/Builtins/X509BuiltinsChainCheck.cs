@@ -101,7 +101,7 @@ internal static class X509ChainCheck
                     return false;
             }
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             return false;
         }

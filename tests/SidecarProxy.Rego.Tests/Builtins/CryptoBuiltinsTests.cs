@@ -99,6 +99,22 @@ public sealed class CryptoBuiltinsTests
     }
 
     [Fact]
+    public void ParsePrivateKeys_UnknownCurve_BuiltinError()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var der = ec.ExportECPrivateKey();
+
+        // Rewrite the named-curve OID 1.2.840.10045.3.1.7 to an arc no platform knows (1.2.840.10045.3.1.42).
+        var oid = Convert.FromHexString("2A8648CE3D030107");
+        var at = der.AsSpan().IndexOf(oid);
+        Assert.True(at > 0);
+        der[at + oid.Length - 1] = 42;
+        var pem = PemEncoding.WriteString("EC PRIVATE KEY", der);
+
+        Assert.Throws<BuiltinErrorException>(() => Call("crypto.parse_private_keys", S(pem)));
+    }
+
+    [Fact]
     public void ParseRsaPrivateKey_ReturnsJwk()
     {
         using var rsa = RSA.Create(2048);
