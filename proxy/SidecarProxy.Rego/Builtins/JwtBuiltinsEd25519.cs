@@ -67,7 +67,7 @@ internal static class Ed25519
         var h = Mod(FromLittleEndian(SHA512.HashData([.. signature[..32], .. publicKey, .. message])), L);
 
         // R' = [s]B - [h]A must encode to the signature's R.
-        var check = Add(Multiply(BasePoint, s), Negate(Multiply(a.Value, h)));
+        var check = DoubleMultiply(BasePoint, s, Negate(a.Value), h);
         return CryptographicOperations.FixedTimeEquals(Encode(check), signature[..32]);
     }
 
@@ -164,13 +164,56 @@ internal static class Ed25519
         return new Point(e * f, g * h, f * g, e * h);
     }
 
+    /// <summary>Doubling in extended coordinates for a = -1 (the "dbl-2008-hwcd" formulas).</summary>
+    private static Point Double(Point p)
+    {
+        var a = p.X.Square();
+        var b = p.Y.Square();
+        var c = p.Z.Square();
+        c += c;
+        var e = (p.X + p.Y).Square() - a - b;
+        var g = b - a;
+        var f = g - c;
+        var h = Fe.Zero - a - b;
+        return new Point(e * f, g * h, f * g, e * h);
+    }
+
+    /// <summary>[s]P + [t]Q with shared doublings (Straus), for verification.</summary>
+    private static Point DoubleMultiply(Point p, BigInteger s, Point q, BigInteger t)
+    {
+        var sBytes = ToLittleEndian(s);
+        var tBytes = ToLittleEndian(t);
+        var both = Add(p, q);
+        var result = new Point(Fe.Zero, Fe.One, Fe.One, Fe.Zero);
+        for (var i = 255; i >= 0; i--)
+        {
+            result = Double(result);
+            var sBit = (sBytes[i >> 3] >> (i & 7)) & 1;
+            var tBit = (tBytes[i >> 3] >> (i & 7)) & 1;
+            if (sBit == 1 && tBit == 1)
+            {
+                result = Add(result, both);
+            }
+            else if (sBit == 1)
+            {
+                result = Add(result, p);
+            }
+            else if (tBit == 1)
+            {
+                result = Add(result, q);
+            }
+        }
+
+        return result;
+    }
+
     private static Point Multiply(Point point, BigInteger scalar)
     {
         var bytes = ToLittleEndian(scalar);
         var result = new Point(Fe.Zero, Fe.One, Fe.One, Fe.Zero);
         for (var i = 255; i >= 0; i--)
         {
-            result = Add(result, result);
+            result = Double(result);
             if (((bytes[i >> 3] >> (i & 7)) & 1) != 0)
             {
                 result = Add(result, point);
