@@ -233,7 +233,8 @@ internal sealed class DataRefNode : TNode
             }
         }
 
-        var map = node.Rules?.Value(c) is RegoObject ro ? ro.ToDictionary() : node.Base is RegoObject bo ? bo.ToDictionary() : new Dictionary<RegoValue, RegoValue>();
+        var fromRules = node.Rules?.Value(c) as RegoObject;
+        var map = fromRules is not null ? fromRules.ToDictionary() : node.Base is RegoObject bo ? bo.ToDictionary() : new Dictionary<RegoValue, RegoValue>();
         foreach (var (name, child) in node.Children)
         {
             if (child.IsFunctionOnly)
@@ -244,7 +245,13 @@ internal sealed class DataRefNode : TNode
             var v = Materialize(c, child);
             if (v is not null)
             {
-                map[new RegoString(name)] = v;
+                var key = new RegoString(name);
+                if (fromRules is not null && fromRules.TryGetValue(key, out var existing) && !existing.Equals(v))
+                {
+                    throw Errors.Conflict(node.Rules!.Loc, "object keys must be unique");
+                }
+
+                map[key] = v;
             }
         }
 

@@ -25,13 +25,18 @@ internal abstract class LNode
     }
 
     /// <summary>Runs the rest of the body after this literal succeeded.</summary>
-    protected bool Continue(EvalContext c, RegoValue?[] f, Func<bool> k) => Next is null ? k() : Next.Run(c, f, k);
+    protected bool Continue(EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        // Each solution counts, so a loop whose body is its last literal still spends the budget.
+        c.Step();
+        return Next is null ? k() : Next.Eval(c, f, k);
+    }
 
     /// <summary>The rest of the body as a continuation (allocates; for the slow paths).</summary>
     protected Func<bool> Rest(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
         var next = Next;
-        return next is null ? k : () => next.Run(c, f, k);
+        return next is null ? () => { c.Step(); return k(); } : () => next.Run(c, f, k);
     }
 }
 
@@ -56,6 +61,8 @@ internal sealed class BodyNode
 /// <summary>A term used as a statement: succeeds for each value that is not <c>false</c>.</summary>
 internal sealed class TermLiteral(TNode term) : LNode
 {
+    public TNode Term => term;
+
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
         if (term.IsSimple)
@@ -169,6 +176,13 @@ internal sealed class NotLiteral(LNode inner) : LNode
 {
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
+        if (inner is TermLiteral { Term.IsSimple: true } tl)
+        {
+            // Fast path for `not ref` / `not f(x)`: no continuation to build.
+            var v = tl.Term.Value(c, f);
+            return (v is not null && v is not RegoBoolean { Value: false }) || Continue(c, f, k);
+        }
+
         var found = false;
         inner.Eval(c, f, () =>
         {
