@@ -8,7 +8,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SidecarProxy.Audit;
 using SidecarProxy.Configuration;
+using SidecarProxy.Credentials;
 using SidecarProxy.Denials;
 using SidecarProxy.Dev;
 using SidecarProxy.Health;
@@ -18,6 +20,7 @@ using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Revocation;
 using SidecarProxy.Routing;
+using SidecarProxy.TaskGrants;
 using SidecarProxy.Transforms;
 
 namespace SidecarProxy.Hosting;
@@ -53,6 +56,7 @@ internal static class SidecarApplication
         // Building the host already constructs Kestrel and, through its TLS setup, reads the options.
         var app = Validated(builder.Build);
         var options = Validated(() => app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value);
+        ValidateComponentOptions(app.Services);
         StartIdentity(app.Services);
         var policyErrors = SidecarPolicyRegistration.StartPolicy(app.Services);
         if (policyErrors.Count > 0)
@@ -123,7 +127,10 @@ internal static class SidecarApplication
         services.AddSidecarPolicy(configuration);
         services.TryAddSingleton<IPolicyDecisionPoint, DenyAllPolicyDecisionPoint>();
         services.TryAddSingleton<IRevocationCheck, NoRevocations>();
-        services.TryAddSingleton<ITaskContextResolver, NoTaskContextResolver>();
+        services.AddSidecarCredentials(configuration);
+        services.TryAddSingleton<ITaskContextResolver, TaskGrantContextResolver>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStrippedHeaderSource, CredentialStrippedHeaderSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProxyEvents, AuditProxyEvents>());
 
         AddIdentitySource(services, configuration);
         services.TryAddSingleton<IIdentityMaterialSource, UnavailableIdentityMaterialSource>();
@@ -142,7 +149,8 @@ internal static class SidecarApplication
 
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
-            .AddTransforms<SidecarTransformProvider>();
+            .AddTransforms<SidecarTransformProvider>()
+            .AddTransforms<CredentialTransformProvider>();
     }
 
     private static void AddIdentitySource(IServiceCollection services, IConfiguration configuration)
@@ -189,6 +197,37 @@ internal static class SidecarApplication
         {
             // The binder's own errors (e.g. "abc" for a TimeSpan) name the key in the message.
             throw new StartupException([ex.Message]);
+        }
+    }
+
+    // Checked before YARP's first configuration load, which reads the credential providers: every error of
+    // every component is listed at once, as a StartupException rather than a failure inside route loading.
+    private static void ValidateComponentOptions(IServiceProvider services)
+    {
+        var errors = new List<string>();
+        Collect<CredentialsOptions>(services, errors);
+        Collect<TaskGrantOptions>(services, errors);
+        Collect<AuditOptions>(services, errors);
+        if (errors.Count > 0)
+        {
+            throw new StartupException(errors);
+        }
+    }
+
+    private static void Collect<T>(IServiceProvider services, List<string> errors)
+        where T : class
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<T>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            errors.AddRange(ex.Failures);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(ex.Message);
         }
     }
 

@@ -11,7 +11,7 @@ internal sealed class TaskContextMiddleware(RequestDelegate next, ITaskContextRe
         var result = await resolver.ResolveAsync(context, context.GetPeerIdentity(), context.RequestAborted);
         if (result.Denial is { } code)
         {
-            await denials.DenyAsync(context, code, result.Detail);
+            await denials.DenyAsync(context, code, result.Detail, result.Status, result.Extensions);
             return;
         }
 
