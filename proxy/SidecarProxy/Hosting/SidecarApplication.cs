@@ -16,6 +16,7 @@ using SidecarProxy.Dev;
 using SidecarProxy.Health;
 using SidecarProxy.Identity;
 using SidecarProxy.Identity.WorkloadApi;
+using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Revocation;
@@ -124,6 +125,7 @@ internal static class SidecarApplication
 
         // Seams: TryAdd, so whatever was registered before (tests, other components) wins.
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SidecarMetrics>();
         services.AddSidecarPolicy(configuration);
         services.TryAddSingleton<IPolicyDecisionPoint, DenyAllPolicyDecisionPoint>();
         services.TryAddSingleton<IRevocationCheck, NoRevocations>();
