@@ -63,6 +63,13 @@ internal sealed class CredentialBed : IAsyncDisposable
         Identity.WriteBundle(TrustDomain, Root);
         Tokens = WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] });
         Upstream = await RecordingUpstream.StartAsync();
+
+        // WireMock's first answer in a process is slow (JIT); take it here, not inside a provider's deadline.
+        using (var warmUp = new HttpClient { Timeout = TimeSpan.FromSeconds(30) })
+        {
+            using var ignored = await warmUp.GetAsync(new Uri(Tokens.Url!.TrimEnd('/') + "/warm-up"));
+        }
+
         await File.WriteAllTextAsync(Path.Combine(_directory, "cc.secret"), ClientSecret + "\n");
         await File.WriteAllTextAsync(Path.Combine(_directory, "static.secret"), StaticSecret + "\n");
         await File.WriteAllTextAsync(Path.Combine(_directory, "grants.jwks.json"), Orchestrator.Jwks());
@@ -83,13 +90,13 @@ internal sealed class CredentialBed : IAsyncDisposable
         settings["Sidecar:Credentials:cc:TokenEndpoint"] = tokenBase + CcPath;
         settings["Sidecar:Credentials:cc:ClientId"] = "sidecar-client";
         settings["Sidecar:Credentials:cc:ClientSecretPath"] = Path.Combine(_directory, "cc.secret");
-        settings["Sidecar:Credentials:cc:Timeout"] = "00:00:01";
+        settings["Sidecar:Credentials:cc:Timeout"] = "00:00:02";
         settings["Sidecar:Credentials:tx:Kind"] = "token_exchange";
         settings["Sidecar:Credentials:tx:TokenEndpoint"] = tokenBase + StsPath;
         settings["Sidecar:Credentials:tx:ClientId"] = "sidecar-sts-client";
         settings["Sidecar:Credentials:tx:ClientSecretPath"] = Path.Combine(_directory, "cc.secret");
         settings["Sidecar:Credentials:tx:Issuer"] = SidecarIssuer;
-        settings["Sidecar:Credentials:tx:Timeout"] = "00:00:01";
+        settings["Sidecar:Credentials:tx:Timeout"] = "00:00:02";
         settings["Sidecar:Credentials:mint:Kind"] = "jwt";
         settings["Sidecar:Credentials:mint:Issuer"] = SidecarIssuer;
         settings["Sidecar:Credentials:mint:MaxTtl"] = "00:02:00";

@@ -168,8 +168,8 @@ public sealed class CredentialInjectionTests(CredentialBedFixture fixture) : ICl
     public static TheoryData<string, int, string> TokenEndpointFaults => new()
     {
         { "500", 502, "credential_upstream_rejected" },
-        { "slow", 503, "credential_timeout" },
         { "garbage", 502, "credential_upstream_invalid" },
+        { "slow", 503, "credential_timeout" },
     };
 
     [Theory]
@@ -181,7 +181,7 @@ public sealed class CredentialInjectionTests(CredentialBedFixture fixture) : ICl
         var answer = fault switch
         {
             "500" => Response.Create().WithStatusCode(500).WithBody("{\"error\":\"server_error\"}"),
-            "slow" => Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromSeconds(3))
+            "slow" => Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromSeconds(4))
                 .WithBody("{\"access_token\":\"late\",\"token_type\":\"Bearer\",\"expires_in\":300}"),
             _ => Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody("<html>not json"),
         };
@@ -192,8 +192,7 @@ public sealed class CredentialInjectionTests(CredentialBedFixture fixture) : ICl
         using var response = await client.GetAsync(new Uri($"/tools/cc/{marker}", UriKind.Relative));
 
         var problem = await Problem.ReadAsync(response);
-        Assert.Equal((status, "credential_unavailable"), (problem.Status, problem.Code));
-        Assert.Equal(detailCode, problem.Body.GetProperty("credential_error").GetString());
+        Assert.Equal((status, "credential_unavailable", detailCode), (problem.Status, problem.Code, problem.Body.GetProperty("credential_error").GetString()));
         Assert.Empty(Bed.UpstreamRequestsFor(marker));
     }
 
