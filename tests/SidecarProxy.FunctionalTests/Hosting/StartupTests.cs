@@ -153,9 +153,9 @@ public sealed class StartupTests
             using var agent = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(dev.AgentCertificate, dev.AgentKey);
             using var client = proxy.CreateClient(agent, null, ca, out _);
 
-            using var response = await client.GetAsync(new Uri("/tools/demo/hello", UriKind.Relative));
+            using var response = await client.PostAsync(new Uri("/tools/demo/hello", UriKind.Relative), new StringContent("{}"));
 
-            // Past identity; the default policy then answers.
+            // Past identity; the shipped policy then answers (a write needs a task grant).
             Assert.Equal("policy_denied", (await Problem.ReadAsync(response)).Code);
         }
         finally
