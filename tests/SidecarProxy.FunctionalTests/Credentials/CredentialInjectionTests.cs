@@ -1,9 +1,11 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.Hosting;
+using SidecarProxy.Observability;
 using SidecarProxy.Policy;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -195,6 +197,33 @@ public sealed class CredentialInjectionTests(CredentialBedFixture fixture) : ICl
         Assert.Equal((status, "credential_unavailable", detailCode), (problem.Status, problem.Code, problem.Body.GetProperty("credential_error").GetString()));
         Assert.Empty(Bed.UpstreamRequestsFor(marker));
     }
+
+    [Fact]
+    public async Task CredentialMetrics_CountMissHitAndFailureByProvider()
+    {
+        var marker = CredentialBed.Marker();
+        var metrics = Bed.Proxy.App.Services.GetRequiredService<SidecarMetrics>();
+        Bed.Tokens.Given(Request.Create().WithPath(CredentialBed.CcPath).WithBody(b => b != null && b.Contains("ok-" + marker, StringComparison.Ordinal)).UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
+                .WithBody("{\"access_token\":\"metrics-token\",\"token_type\":\"Bearer\",\"expires_in\":300}"));
+        Bed.Tokens.Given(Request.Create().WithPath(CredentialBed.CcPath).WithBody(b => b != null && b.Contains("bad-" + marker, StringComparison.Ordinal)).UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(500));
+        var (miss, hit, failures, observations) = Read(metrics);
+        using var client = Bed.CreateAgentClient();
+
+        foreach (var scope in new[] { "ok-", "ok-", "bad-" })
+        {
+            Bed.Policy.Decide = _ => new PolicyDecision { Allowed = true, Scopes = [scope + marker] };
+            using var response = await client.GetAsync(new Uri($"/tools/cc/{marker}", UriKind.Relative));
+        }
+
+        var after = Read(metrics);
+        Assert.Equal((miss + 1, hit + 1, failures + 1, observations + 3), after);
+    }
+
+    private static (double Miss, double Hit, double Failures, long Observations) Read(SidecarMetrics metrics) =>
+        (metrics.CredentialsIssued.WithLabels("cc", "miss").Value, metrics.CredentialsIssued.WithLabels("cc", "hit").Value,
+         metrics.CredentialFailures.WithLabels("cc").Value, metrics.CredentialIssueDuration.WithLabels("cc").Count);
 
     [Fact]
     public void UnknownProviderInRoute_StopsStartupNamingRouteAndProvider()
