@@ -14,7 +14,7 @@ namespace SidecarProxy.FunctionalTests.Credentials;
 /// endpoint and the STS, a recording upstream for the tools, task grants signed by a test orchestrator, a test
 /// decision point, an audit file and every log line captured.
 /// Tools: <c>cc</c> (oauth2_client_credentials), <c>tx</c> (token_exchange), <c>mint</c> (jwt),
-/// <c>key</c> (static, header X-Api-Key), <c>plain</c> (no credential).
+/// <c>key</c> (static, header X-Api-Key), <c>plain</c> (no credential), <c>github</c> (jwt, for the shipped policy).
 /// </summary>
 internal sealed class CredentialBed : IAsyncDisposable
 {
@@ -30,9 +30,16 @@ internal sealed class CredentialBed : IAsyncDisposable
 
     private readonly string _directory;
 
-    private CredentialBed(string directory) => _directory = directory;
+    private readonly string _trustDomain;
 
-    public TestCa Root { get; } = TestCa.CreateRoot(TrustDomain);
+    private CredentialBed(string directory, string trustDomain)
+    {
+        _directory = directory;
+        _trustDomain = trustDomain;
+        Root = TestCa.CreateRoot(trustDomain);
+    }
+
+    public TestCa Root { get; }
 
     public IdentityDirectory Identity { get; } = new();
 
@@ -50,17 +57,25 @@ internal sealed class CredentialBed : IAsyncDisposable
 
     public string AuditPath => Path.Combine(_directory, "audit.jsonl");
 
-    public static async Task<CredentialBed> StartAsync(bool grantsRequired = false, Action<Dictionary<string, string?>>? configure = null)
+    /// <param name="grantsRequired">Sidecar:TaskGrants:Required.</param>
+    /// <param name="configure">Last word on the settings.</param>
+    /// <param name="trustDomain">The agents' trust domain.</param>
+    /// <param name="shippedPolicy">Decide with the embedded engine on this directory instead of <see cref="Policy"/>.</param>
+    public static async Task<CredentialBed> StartAsync(
+        bool grantsRequired = false,
+        Action<Dictionary<string, string?>>? configure = null,
+        string trustDomain = TrustDomain,
+        string? shippedPolicy = null)
     {
         var directory = Directory.CreateTempSubdirectory("sidecar-cred-").FullName;
-        var bed = new CredentialBed(directory);
-        await bed.InitializeAsync(grantsRequired, configure);
+        var bed = new CredentialBed(directory, trustDomain);
+        await bed.InitializeAsync(grantsRequired, configure, shippedPolicy);
         return bed;
     }
 
-    private async Task InitializeAsync(bool grantsRequired, Action<Dictionary<string, string?>>? configure)
+    private async Task InitializeAsync(bool grantsRequired, Action<Dictionary<string, string?>>? configure, string? shippedPolicy)
     {
-        Identity.WriteBundle(TrustDomain, Root);
+        Identity.WriteBundle(_trustDomain, Root);
         Tokens = WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] });
         Upstream = await RecordingUpstream.StartAsync();
 
@@ -75,7 +90,7 @@ internal sealed class CredentialBed : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(_directory, "grants.jwks.json"), Orchestrator.Jwks());
 
         var settings = TestProxy.BaseSettings();
-        foreach (var (key, value) in Identity.Configuration(TrustDomain))
+        foreach (var (key, value) in Identity.Configuration(_trustDomain))
         {
             settings[key] = value;
         }
@@ -109,11 +124,21 @@ internal sealed class CredentialBed : IAsyncDisposable
         AddTool(settings, "mint", "mint", Upstream.Url);
         AddTool(settings, "key", "key", Upstream.Url);
         AddTool(settings, "plain", null, Upstream.Url);
+        AddTool(settings, "github", "mint", Upstream.Url);
+        if (shippedPolicy is not null)
+        {
+            settings["Sidecar:Policy:Engine"] = "embedded";
+            settings["Sidecar:Policy:Directory"] = shippedPolicy;
+        }
+
         configure?.Invoke(settings);
 
         Proxy = await TestProxy.StartAsync(Identity, settings, services =>
         {
-            services.AddSingletonPdp(Policy);
+            if (shippedPolicy is null)
+            {
+                services.AddSingletonPdp(Policy);
+            }
             services.AddSingleton<ILoggerProvider>(Logs);
         });
     }

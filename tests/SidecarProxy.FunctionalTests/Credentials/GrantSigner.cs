@@ -39,12 +39,19 @@ internal sealed class GrantSigner : IDisposable
             ["sub"] = subject,
             ["task_id"] = taskId,
         };
+        // Issued a minute ago, or (for an already expired grant) well before it expired.
+        var issued = DateTime.UtcNow.AddMinutes(-1);
+        if (issued >= expires.UtcDateTime)
+        {
+            issued = expires.UtcDateTime.AddMinutes(-20);
+        }
+
         var descriptor = new SecurityTokenDescriptor
         {
             Issuer = issuer ?? Issuer,
             Claims = all,
-            IssuedAt = expires.UtcDateTime.AddMinutes(-20),
-            NotBefore = expires.UtcDateTime.AddMinutes(-20),
+            IssuedAt = issued,
+            NotBefore = issued,
             Expires = expires.UtcDateTime,
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(_key) { KeyId = KeyId }, SecurityAlgorithms.EcdsaSha256),
         };
