@@ -82,7 +82,8 @@ public sealed class CanaryTests
         Assert.Contains(injected, v => v.StartsWith("Bearer ey", StringComparison.Ordinal));
         Assert.Equal(requests.Length, auditLines.Count);
         Assert.Contains("sidecar_credentials_issued_total", metrics, StringComparison.Ordinal);
-        Assert.NotEmpty(bed.Logs.Lines);
+        Assert.Contains(bed.Logs.Lines, l => l.StartsWith("Trace ", StringComparison.Ordinal));
+        Assert.Contains(bed.Logs.Lines, l => l.Contains("System.Net.Http.HttpClient.", StringComparison.Ordinal));
 
         var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes("sidecar-client:" + CredentialBed.ClientSecret));
         var secrets = new[]

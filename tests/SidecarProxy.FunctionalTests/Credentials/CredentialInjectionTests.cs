@@ -246,6 +246,29 @@ public sealed class CredentialInjectionTests(CredentialBedFixture fixture) : ICl
             && e.Contains("'nosuch'", StringComparison.Ordinal) && e.Contains("real", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void BadCredentialGrantAndAuditSettings_StopStartupListingEveryError()
+    {
+        var settings = TestProxy.BaseSettings();
+        using var identity = new TestSupport.IdentityDirectory();
+        using var root = TestSupport.TestCa.CreateRoot(CredentialBed.TrustDomain);
+        identity.WriteBundle(CredentialBed.TrustDomain, root);
+        foreach (var (key, value) in identity.Configuration(CredentialBed.TrustDomain))
+        {
+            settings[key] = value;
+        }
+
+        settings["Sidecar:Credentials:cc:Kind"] = "oauth2_client_credentials";
+        settings["Sidecar:Credentials:odd:Kind"] = "kerberos";
+        settings["Sidecar:Audit:Path"] = Path.Combine(Path.GetTempPath(), "no-such-dir-" + CredentialBed.Marker(), "audit.jsonl");
+
+        var error = Assert.Throws<StartupException>(() => TestProxy.Build(settings));
+
+        Assert.Contains(error.Errors, e => e.Contains("Sidecar:Credentials:cc:TokenEndpoint", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Contains("Sidecar:Credentials:odd:Kind", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Contains("Sidecar:Audit:Path", StringComparison.Ordinal));
+    }
+
     private static Dictionary<string, string> ParseForm(string body) =>
         body.Split('&').Select(p => p.Split('=', 2)).ToDictionary(
             p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => Uri.UnescapeDataString(p[1].Replace('+', ' ')), StringComparer.Ordinal);
