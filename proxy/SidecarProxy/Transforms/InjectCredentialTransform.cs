@@ -22,8 +22,6 @@ internal sealed class InjectCredentialTransform(
 {
     public const string CredentialErrorMember = "credential_error";
 
-    public string ProviderName => providerName;
-
     public override async ValueTask ApplyAsync(RequestTransformContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
