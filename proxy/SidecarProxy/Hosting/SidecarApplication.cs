@@ -8,16 +8,20 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SidecarProxy.Audit;
 using SidecarProxy.Configuration;
+using SidecarProxy.Credentials;
 using SidecarProxy.Denials;
 using SidecarProxy.Dev;
 using SidecarProxy.Health;
 using SidecarProxy.Identity;
 using SidecarProxy.Identity.WorkloadApi;
+using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Revocation;
 using SidecarProxy.Routing;
+using SidecarProxy.TaskGrants;
 using SidecarProxy.Transforms;
 
 namespace SidecarProxy.Hosting;
@@ -53,6 +57,7 @@ internal static class SidecarApplication
         // Building the host already constructs Kestrel and, through its TLS setup, reads the options.
         var app = Validated(builder.Build);
         var options = Validated(() => app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value);
+        ValidateComponentOptions(app.Services);
         StartIdentity(app.Services);
         var policyErrors = SidecarPolicyRegistration.StartPolicy(app.Services);
         if (policyErrors.Count > 0)
@@ -120,10 +125,14 @@ internal static class SidecarApplication
 
         // Seams: TryAdd, so whatever was registered before (tests, other components) wins.
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SidecarMetrics>();
         services.AddSidecarPolicy(configuration);
         services.TryAddSingleton<IPolicyDecisionPoint, DenyAllPolicyDecisionPoint>();
         services.TryAddSingleton<IRevocationCheck, NoRevocations>();
-        services.TryAddSingleton<ITaskContextResolver, NoTaskContextResolver>();
+        services.AddSidecarCredentials(configuration);
+        services.TryAddSingleton<ITaskContextResolver, TaskGrantContextResolver>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStrippedHeaderSource, CredentialStrippedHeaderSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProxyEvents, AuditProxyEvents>());
 
         AddIdentitySource(services, configuration);
         services.TryAddSingleton<IIdentityMaterialSource, UnavailableIdentityMaterialSource>();
@@ -142,7 +151,8 @@ internal static class SidecarApplication
 
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
-            .AddTransforms<SidecarTransformProvider>();
+            .AddTransforms<SidecarTransformProvider>()
+            .AddTransforms<CredentialTransformProvider>();
     }
 
     private static void AddIdentitySource(IServiceCollection services, IConfiguration configuration)
@@ -189,6 +199,37 @@ internal static class SidecarApplication
         {
             // The binder's own errors (e.g. "abc" for a TimeSpan) name the key in the message.
             throw new StartupException([ex.Message]);
+        }
+    }
+
+    // Checked before YARP's first configuration load, which reads the credential providers: every error of
+    // every component is listed at once, as a StartupException rather than a failure inside route loading.
+    private static void ValidateComponentOptions(IServiceProvider services)
+    {
+        var errors = new List<string>();
+        Collect<CredentialsOptions>(services, errors);
+        Collect<TaskGrantOptions>(services, errors);
+        Collect<AuditOptions>(services, errors);
+        if (errors.Count > 0)
+        {
+            throw new StartupException(errors);
+        }
+    }
+
+    private static void Collect<T>(IServiceProvider services, List<string> errors)
+        where T : class
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<T>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            errors.AddRange(ex.Failures);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(ex.Message);
         }
     }
 

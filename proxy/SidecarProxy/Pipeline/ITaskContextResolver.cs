@@ -18,6 +18,12 @@ internal readonly record struct TaskContextResult(TaskContext? Task, DenialCode?
 {
     public static TaskContextResult None => default;
 
+    /// <summary>Status of the denial when it is not the code's default (503 when grant keys cannot be loaded).</summary>
+    public int? Status { get; init; }
+
+    /// <summary>Extra problem members of the denial (e.g. the finer <c>grant_error</c>); never a secret.</summary>
+    public IReadOnlyDictionary<string, string>? Extensions { get; init; }
+
     public static TaskContextResult For(TaskContext task) => new(task, null, null);
 
     public static TaskContextResult Deny(DenialCode code, string detail) => new(null, code, detail);

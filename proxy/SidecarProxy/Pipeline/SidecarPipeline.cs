@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Builder;
+using SidecarProxy.Audit;
+using SidecarProxy.Credentials;
 using SidecarProxy.Health;
+using SidecarProxy.Hosting;
 using SidecarProxy.Policy;
 
 namespace SidecarProxy.Pipeline;
@@ -24,6 +27,9 @@ internal static class SidecarPipeline
         // 1. Identity: the X.509-SVID validated at the TLS handshake (agent listener only).
         app.UseMiddleware<AgentIdentityMiddleware>();
 
+        // Audit: one record per request of a known agent, allowed or denied, written when the request ends.
+        app.UseMiddleware<AuditMiddleware>();
+
         // 2. Revocation of the identity.
         app.UseMiddleware<RevocationMiddleware>();
 
@@ -32,6 +38,7 @@ internal static class SidecarPipeline
         app.UseMiddleware<ToolRouteMiddleware>();
 
         app.MapHealthEndpoints();
+        app.MapJwks().RequireListener(ListenerKind.Operations);
         app.MapReverseProxy(proxy =>
         {
             // 4. Task context: the agent's task grant, if any.

@@ -1,17 +1,29 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
+using SidecarProxy.Revocation;
 
 namespace SidecarProxy.Pipeline;
 
-/// <summary>Task-context stage: asks the <see cref="ITaskContextResolver"/> and records the task (or none).</summary>
-internal sealed class TaskContextMiddleware(RequestDelegate next, ITaskContextResolver resolver, DenialResponder denials)
+/// <summary>
+/// Task-context stage: asks the <see cref="ITaskContextResolver"/> and records the task (or none). A revoked task
+/// is refused here, the first stage that knows the task id (the revocation stage only knows the identity).
+/// </summary>
+internal sealed class TaskContextMiddleware(
+    RequestDelegate next, ITaskContextResolver resolver, IRevocationCheck revocations, DenialResponder denials)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var result = await resolver.ResolveAsync(context, context.GetPeerIdentity(), context.RequestAborted);
+        var identity = context.GetPeerIdentity();
+        var result = await resolver.ResolveAsync(context, identity, context.RequestAborted);
         if (result.Denial is { } code)
         {
-            await denials.DenyAsync(context, code, result.Detail);
+            await denials.DenyAsync(context, code, result.Detail, result.Status, result.Extensions);
+            return;
+        }
+
+        if (result.Task is { } task && await revocations.IsRevokedAsync(identity, task.Id, context.RequestAborted))
+        {
+            await denials.DenyAsync(context, DenialCode.Revoked, "this task has been revoked");
             return;
         }
 

@@ -1,3 +1,5 @@
+using SidecarProxy.Pipeline;
+
 namespace SidecarProxy.TaskGrants;
 
 /// <summary>

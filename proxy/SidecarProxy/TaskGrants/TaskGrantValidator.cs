@@ -1,11 +1,11 @@
 using System.Collections.Frozen;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using SidecarProxy.Pipeline;
 
 namespace SidecarProxy.TaskGrants;
 
@@ -108,8 +108,9 @@ internal sealed class TaskGrantValidator
             return Reject(agentSpiffeId, TaskGrantFailure.Malformed);
         }
 
-        var context = new TaskContext(taskId, token.Issuer, new DateTimeOffset(token.ValidTo, TimeSpan.Zero), claims);
-        TaskGrantLog.Accepted(_logger, agentSpiffeId, taskId, context.ExpiresAt);
+        var expiresAt = new DateTimeOffset(token.ValidTo, TimeSpan.Zero);
+        var context = new TaskContext(taskId, token.Issuer, expiresAt, claims);
+        TaskGrantLog.Accepted(_logger, agentSpiffeId, taskId, expiresAt);
         return TaskGrantResult.Valid(context);
     }
 
@@ -195,21 +196,26 @@ internal sealed class TaskGrantValidator
     private static string? StringClaim(JsonWebToken token, string name) =>
         token.TryGetPayloadValue<string>(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
 
-    private static JsonObject? ReadClaims(JsonWebToken token)
+    private static Dictionary<string, JsonElement>? ReadClaims(JsonWebToken token)
     {
         try
         {
-            if (JsonNode.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload)) is not JsonObject payload)
+            using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
+            if (payload.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return null;
             }
 
-            foreach (var name in LiftedClaims)
+            var claims = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+            foreach (var claim in payload.RootElement.EnumerateObject())
             {
-                payload.Remove(name);
+                if (!LiftedClaims.Contains(claim.Name, StringComparer.Ordinal))
+                {
+                    claims[claim.Name] = claim.Value.Clone();
+                }
             }
 
-            return payload;
+            return claims;
         }
         catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException)
         {

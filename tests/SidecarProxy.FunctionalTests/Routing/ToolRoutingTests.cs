@@ -81,7 +81,7 @@ public sealed class ToolRoutingTests(ProxyFixture fixture) : IClassFixture<Proxy
         request.Headers.TryAddWithoutValidation("Cookie", "session=agent-secret-cookie");
         request.Headers.TryAddWithoutValidation("X-Forwarded-Client-Cert", "By=spiffe://agents.test/admin");
         request.Headers.TryAddWithoutValidation("X-Spiffe-Id", "spiffe://agents.test/admin");
-        request.Headers.TryAddWithoutValidation("X-Task-Grant", "eyJhbGciOi.grant.sig");
+        // X-Task-Grant is validated (and then stripped) by the task stage: see Credentials/TaskGrantTests.
         request.Headers.TryAddWithoutValidation("X-Keep-Me", "yes");
 
         using var response = await client.SendAsync(request);

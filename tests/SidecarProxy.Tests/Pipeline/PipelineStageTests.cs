@@ -101,7 +101,7 @@ public sealed class PipelineStageTests : IDisposable
         context.Features.Set<IToolFeature>(new ToolFeature(new ToolDescriptor("t", null, new Dictionary<string, string>(), null)));
         var nextCalled = false;
         var stage = new TaskContextMiddleware(
-            _ => { nextCalled = true; return Task.CompletedTask; }, new BadGrant(), Denials());
+            _ => { nextCalled = true; return Task.CompletedTask; }, new BadGrant(), new RevokeAll(), Denials());
 
         await stage.InvokeAsync(context);
 

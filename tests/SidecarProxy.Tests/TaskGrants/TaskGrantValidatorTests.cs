@@ -52,15 +52,10 @@ public sealed class TaskGrantValidatorTests : IDisposable
         Assert.Equal("t-7f3c", task.Id);
         Assert.Equal(GrantIssuer.Issuer, task.Issuer);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds((now + TimeSpan.FromMinutes(10)).ToUnixTimeSeconds()), task.ExpiresAt);
-        Assert.Equal("triage", (string?)task.Claims["purpose"]);
-        Assert.Equal("github", (string?)task.Claims["tools"]![0]);
+        Assert.Equal("triage", task.Claims["purpose"].GetString());
+        Assert.Equal("github", task.Claims["tools"][0].GetString());
         Assert.False(task.Claims.ContainsKey("sub"));
         Assert.False(task.Claims.ContainsKey("exp"));
-
-        var input = task.ToPolicyInput();
-        Assert.Equal("t-7f3c", (string?)input["id"]);
-        Assert.Equal(task.ExpiresAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), (string?)input["expires_at"]);
-        Assert.Equal("triage", (string?)input["claims"]!["purpose"]);
     }
 
     [Fact]
@@ -72,7 +67,7 @@ public sealed class TaskGrantValidatorTests : IDisposable
         var result = await host.Validator.ValidateAsync(grant, Agent, default);
 
         Assert.Equal("jti-42", result.Task?.Id);
-        Assert.Equal("jti-42", (string?)result.Task!.Claims["jti"]);
+        Assert.Equal("jti-42", result.Task!.Claims["jti"].GetString());
     }
 
     public static TheoryData<string, string, string> Rejections => new()

@@ -1,0 +1,74 @@
+using SidecarProxy.Audit;
+using SidecarProxy.Credentials;
+using SidecarProxy.Denials;
+using SidecarProxy.Observability;
+using SidecarProxy.Pipeline;
+using SidecarProxy.Policy;
+using Yarp.ReverseProxy.Transforms;
+
+namespace SidecarProxy.Transforms;
+
+/// <summary>
+/// Sets exactly the provider's header with a just-in-time credential for this agent, task and tool, scoped
+/// and bounded by the policy decision. Runs after the agent's credentials were stripped. When no credential
+/// can be had it answers <c>credential_unavailable</c> (502 or 503) itself, so YARP does not forward.
+/// </summary>
+internal sealed class InjectCredentialTransform(
+    string providerName,
+    CredentialBroker broker,
+    DenialResponder denials,
+    SidecarMetrics metrics,
+    TimeProvider time) : RequestTransform
+{
+    public const string CredentialErrorMember = "credential_error";
+
+    public override async ValueTask ApplyAsync(RequestTransformContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var http = context.HttpContext;
+
+        // An earlier transform (no decision) already answered: YARP will not forward, and no credential is needed.
+        if (http.Response.HasStarted || http.Response.StatusCode != 200)
+        {
+            return;
+        }
+
+        var decision = http.Features.Get<IPolicyDecisionFeature>()?.Decision;
+        if (decision is not { Allowed: true })
+        {
+            await denials.DenyAsync(http, DenialCode.PolicyUnavailable, "no policy decision for this request");
+            return;
+        }
+
+        var task = http.Features.Get<ITaskContextFeature>()?.Task;
+        var request = new CredentialRequest(
+            http.GetPeerIdentity().SpiffeId.ToString(), task?.Id, task?.ExpiresAt, http.GetTool().Id, decision.Scopes, decision.CredentialTtl);
+        var started = time.GetTimestamp();
+        IssuedCredential credential;
+        try
+        {
+            credential = await broker.GetAsync(providerName, request, http.RequestAborted);
+        }
+        catch (CredentialUnavailableException ex)
+        {
+            metrics.CredentialIssueDuration.WithLabels(providerName).Observe(time.GetElapsedTime(started).TotalSeconds);
+            metrics.CredentialFailures.WithLabels(providerName).Inc();
+
+            // The exception's message is written to be safe for a problem document (no secret, no upstream body).
+            await denials.DenyAsync(
+                http, DenialCode.CredentialUnavailable, ex.Message, ex.StatusCode,
+                new Dictionary<string, string>(1) { [CredentialErrorMember] = ex.Code });
+            return;
+        }
+
+        metrics.CredentialIssueDuration.WithLabels(providerName).Observe(time.GetElapsedTime(started).TotalSeconds);
+        metrics.CredentialsIssued.WithLabels(providerName, credential.CacheHit ? "hit" : "miss").Inc();
+        if (http.Features.Get<RequestAuditFeature>() is { } audit)
+        {
+            audit.Credential = credential;
+        }
+
+        RemoveHeader(context, credential.HeaderName);
+        context.ProxyRequest.Headers.TryAddWithoutValidation(credential.HeaderName, credential.HeaderValue);
+    }
+}
