@@ -1,3 +1,4 @@
+using SidecarProxy.TestSupport;
 using System.Net;
 using Microsoft.IdentityModel.JsonWebTokens;
 using SidecarProxy.FunctionalTests.Common;

@@ -1,3 +1,4 @@
+using SidecarProxy.TestSupport;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using SidecarProxy.FunctionalTests.Common;

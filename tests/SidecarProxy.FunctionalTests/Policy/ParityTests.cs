@@ -1,3 +1,4 @@
+using SidecarProxy.TestSupport;
 using System.Text;
 using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.Policy.Embedded;

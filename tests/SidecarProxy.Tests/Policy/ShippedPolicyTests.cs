@@ -1,3 +1,4 @@
+using SidecarProxy.TestSupport;
 using SidecarProxy.Policy;
 using SidecarProxy.Policy.Cli;
 using SidecarProxy.Policy.Embedded;

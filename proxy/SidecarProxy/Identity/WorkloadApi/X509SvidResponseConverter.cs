@@ -24,10 +24,13 @@ internal static class X509SvidResponseConverter
         }
 
         var svid = response.Svids[0];
-        if (!SpiffeIdSyntax.TryGetWorkloadTrustDomain(svid.SpiffeId, out var ownTrustDomain))
+        // A workload SPIFFE ID: valid, with a path (the same parser as agent SVIDs).
+        if (!SpiffeId.TryParse(svid.SpiffeId, out var ownId, out _) || ownId.Path.Length == 0)
         {
             return SvidUpdateError.InvalidSpiffeId;
         }
+
+        var ownTrustDomain = ownId.TrustDomain.Name;
 
         var chain = new List<X509Certificate2>();
         var keep = false;
@@ -124,8 +127,17 @@ internal static class X509SvidResponseConverter
 
     private static SvidUpdateError CheckLeaf(X509Certificate2 leaf, string spiffeId, DateTimeOffset now)
     {
-        var uris = CertificateUriSans.Read(leaf);
-        if (uris is null || uris.Count != 1 || !string.Equals(uris[0], spiffeId, StringComparison.Ordinal))
+        IReadOnlyList<string> uris;
+        try
+        {
+            uris = UriSanReader.Read(leaf);
+        }
+        catch (CryptographicException)
+        {
+            return SvidUpdateError.SpiffeIdMismatch;
+        }
+
+        if (uris.Count != 1 || !string.Equals(uris[0], spiffeId, StringComparison.Ordinal))
         {
             return SvidUpdateError.SpiffeIdMismatch;
         }
@@ -207,11 +219,15 @@ internal static class X509SvidResponseConverter
 
         foreach (var (key, value) in response.FederatedBundles)
         {
-            if (!SpiffeIdSyntax.TryGetTrustDomainFromKey(key, out var trustDomain))
+            // SPIRE keys federated bundles by the trust domain's SPIFFE ID (spiffe://td); go-spiffe also accepts a bare name.
+            var name = key.StartsWith("spiffe://", StringComparison.Ordinal) ? key["spiffe://".Length..] : key;
+            if (!TrustDomain.TryParse(name, out var federatedDomain, out _))
             {
                 DisposeAll(byTrustDomain.Values);
                 return SvidUpdateError.InvalidFederatedTrustDomain;
             }
+
+            var trustDomain = federatedDomain.Name;
 
             // The agent's own trust domain is authoritative in the SVID's bundle; a federated copy of it must not
             // override it.

@@ -1,4 +1,4 @@
-namespace SidecarProxy.Tests.Policy;
+namespace SidecarProxy.TestSupport;
 
 internal static class RepositoryPaths
 {
