@@ -5,7 +5,7 @@ namespace SidecarProxy.Rego.Builtins;
 
 /// <summary>
 /// json.marshal/unmarshal/is_valid/marshal_with_options (OPA's topdown/encoding.go) and
-/// json.filter/remove/patch (topdown/json.go). json.verify_schema and json.match_schema are not provided.
+/// json.filter/remove/patch (topdown/json.go), json.verify_schema/match_schema (topdown/jsonschema.go).
 /// </summary>
 internal static class JsonBuiltins
 {
@@ -19,6 +19,51 @@ internal static class JsonBuiltins
         registry.Add("json.filter", 2, Filter);
         registry.Add("json.remove", 2, Remove);
         registry.Add("json.patch", 2, (_, a) => JsonPatch.Apply(a[0], Operands.Array(a, 1)));
+        registry.Add("json.verify_schema", 1, VerifySchema);
+        registry.Add("json.match_schema", 2, MatchSchema);
+    }
+
+    // A schema or document is JSON text or an object/array value.
+    private static RegoValue LoadSchemaOperand(RegoValue value) => value switch
+    {
+        RegoString s => RegoJson.TryParse(s.Value, out var parsed) ? parsed : throw new FormatException("invalid JSON string"),
+        RegoObject or RegoArray => value,
+        _ => throw new FormatException("wrong type, expected string or object"),
+    };
+
+    private static RegoArray VerifySchema(BuiltinContext context, RegoValue[] args)
+    {
+        try
+        {
+            JsonSchema.Compile(LoadSchemaOperand(args[0]));
+            return new RegoArray([RegoBoolean.True, RegoNull.Instance]);
+        }
+        catch (FormatException ex)
+        {
+            return new RegoArray([RegoBoolean.False, new RegoString("jsonschema: " + ex.Message)]);
+        }
+    }
+
+    private static RegoArray MatchSchema(BuiltinContext context, RegoValue[] args)
+    {
+        try
+        {
+            var document = LoadSchemaOperand(args[0]);
+            var schema = JsonSchema.Compile(LoadSchemaOperand(args[1]));
+            var errors = schema.Validate(document);
+            var items = errors.Select(e => (RegoValue)RegoObject.FromStrings(
+            [
+                new("error", new RegoString(JsonSchema.Describe(e))),
+                new("type", new RegoString(e.Type)),
+                new("field", new RegoString(e.Field)),
+                new("desc", new RegoString(e.Description)),
+            ])).ToArray();
+            return new RegoArray([RegoBoolean.From(items.Length == 0), new RegoArray(items)]);
+        }
+        catch (FormatException ex)
+        {
+            throw new BuiltinErrorException(ex.Message, ex);
+        }
     }
 
     private static RegoValue Unmarshal(string text)
