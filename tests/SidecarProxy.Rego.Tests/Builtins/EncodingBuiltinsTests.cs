@@ -29,6 +29,18 @@ public sealed class EncodingBuiltinsTests
         Assert.StartsWith("illegal base64 data at input byte", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("aGVsbG8", 4)]
+    [InlineData("aGVsbG=", 7)]
+    [InlineData("aGVsbG=x", 6)]
+    [InlineData("aGVsbG8==", 8)]
+    [InlineData("aG!s", 2)]
+    [InlineData("a===", 1)]
+    public void Base64_ErrorOffsets_MatchGo(string text, int offset)
+    {
+        Assert.Equal($"illegal base64 data at input byte {offset}", Throws<BuiltinErrorException>("base64.decode", S(text)).Message);
+    }
+
     [Fact]
     public void Base64_SkipsLineBreaks()
     {
