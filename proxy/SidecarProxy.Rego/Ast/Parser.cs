@@ -76,7 +76,17 @@ internal sealed class Parser
 
     private static bool IsKeyword(Token t) => t.Kind == TokenKind.Ident && Keywords.Contains(t.Text);
 
+    /// <summary>A keyword directly followed by '.' is a name (<c>if.foo</c>, <c>true.bar</c>), as OPA v1 allows in refs.</summary>
+    private bool KeywordAsName() =>
+        PeekTok().Kind == TokenKind.Dot && !PeekTok().SpaceBefore && PeekTok(2).Kind == TokenKind.Ident && !PeekTok(2).SpaceBefore;
+
+    /// <summary>The builtin <c>contains(s, t)</c> shares its name with the keyword.</summary>
+    private bool ContainsCall() => IsIdent("contains") && PeekTok().Kind == TokenKind.LParen && !PeekTok().SpaceBefore;
+
     private bool IsIdent(string text) => Tok.Kind == TokenKind.Ident && Tok.Text == text;
+
+    /// <summary>The keyword <paramref name="text"/> used as a keyword (not as a name like <c>if.foo</c>).</summary>
+    private bool IsKw(string text) => IsIdent(text) && !KeywordAsName();
 
     private Token Expect(TokenKind kind, string what)
     {
@@ -100,7 +110,7 @@ internal sealed class Parser
 
     private Module Module()
     {
-        if (!IsIdent("package"))
+        if (!IsKw("package"))
         {
             throw Error("package expected");
         }
@@ -115,13 +125,13 @@ internal sealed class Parser
         }
 
         var module = new Module { File = _file, Package = pkg, PackageLoc = L(pkgTok) };
-        while (IsIdent("import"))
+        while (IsKw("import"))
         {
             var t = Tok;
             _i++;
             var path = RefOfNames("ident");
             string? alias = null;
-            if (IsIdent("as") && !Tok.NewlineBefore)
+            if (IsKw("as") && !Tok.NewlineBefore)
             {
                 _i++;
                 alias = Expect(TokenKind.Ident, "ident").Text;
@@ -132,12 +142,12 @@ internal sealed class Parser
 
         while (Tok.Kind != TokenKind.Eof)
         {
-            if (IsIdent("package"))
+            if (IsKw("package"))
             {
                 throw Error("unexpected package keyword");
             }
 
-            if (IsIdent("import"))
+            if (IsKw("import"))
             {
                 throw Error("unexpected import keyword: imports must come before rules");
             }
@@ -208,13 +218,13 @@ internal sealed class Parser
     {
         var start = Tok;
         var isDefault = false;
-        if (IsIdent("default"))
+        if (IsKw("default"))
         {
             isDefault = true;
             _i++;
         }
 
-        if (Tok.Kind != TokenKind.Ident || (IsKeyword(Tok) && !IsIdent("as")))
+        if (Tok.Kind != TokenKind.Ident || (IsKeyword(Tok) && !KeywordAsName()))
         {
             throw Unexpected("ident");
         }
@@ -274,7 +284,7 @@ internal sealed class Parser
         Term? key = null;
         Term? value = null;
         var kind = args != null ? RuleKind.Function : RuleKind.Complete;
-        if (IsIdent("contains"))
+        if (IsKw("contains"))
         {
             if (args != null || isDefault)
             {
@@ -303,7 +313,7 @@ internal sealed class Parser
 
         var (body, hasBody) = RuleBody(headTok);
         var rule = new Rule { Loc = L(start), Kind = kind, Head = head, Args = args, Key = key, Value = value, Body = body, HasBody = hasBody };
-        while (IsIdent("else"))
+        while (IsKw("else"))
         {
             if (kind == RuleKind.PartialSet)
             {
@@ -328,15 +338,26 @@ internal sealed class Parser
 
     private (List<Literal> Body, bool HasBody) RuleBody(Token headTok)
     {
-        if (IsIdent("if"))
+        if (IsKw("if"))
         {
             _i++;
-            if (Tok.Kind == TokenKind.LBrace && IsBlockBody())
+            if (Tok.Kind == TokenKind.LBrace)
             {
-                _i++;
-                var b = Literals(TokenKind.RBrace);
-                Expect(TokenKind.RBrace, "}");
-                return (b, true);
+                var save = _i;
+                var wildcards = _wildcards.Next;
+                try
+                {
+                    _i++;
+                    var b = Literals(TokenKind.RBrace);
+                    Expect(TokenKind.RBrace, "}");
+                    return (b, true);
+                }
+                catch (RegoSyntaxException)
+                {
+                    // Not a block: a single term such as an object comprehension ({k: v | ...}).
+                    _i = save;
+                    _wildcards.Next = wildcards;
+                }
             }
 
             var lit = ParseLiteral();
@@ -350,9 +371,6 @@ internal sealed class Parser
 
         return ([new Literal { Loc = L(headTok), Kind = LiteralKind.Term, Left = new ScalarTerm(L(headTok), RegoBoolean.True) }], false);
     }
-
-    /// <summary>After <c>if</c>, a brace opens a body unless it is an object/set term followed by an operator (rare).</summary>
-    private bool IsBlockBody() => true;
 
     private sealed class WildcardCounter
     {
@@ -414,17 +432,21 @@ internal sealed class Parser
     {
         var start = Tok;
         Literal lit;
-        if (IsIdent("some"))
+        if (IsKeyword(Tok) && (KeywordAsName() || ContainsCall()))
+        {
+            lit = ParseExprLiteral(start);
+        }
+        else if (IsKw("some"))
         {
             _i++;
             lit = ParseSome(start);
         }
-        else if (IsIdent("every"))
+        else if (IsKw("every"))
         {
             _i++;
             lit = ParseEvery(start);
         }
-        else if (IsIdent("not"))
+        else if (IsKw("not"))
         {
             _i++;
             var inner = ParseExprLiteral(Tok);
@@ -435,7 +457,7 @@ internal sealed class Parser
             lit = ParseExprLiteral(start);
         }
 
-        while (IsIdent("with"))
+        while (IsKw("with"))
         {
             var wt = Tok;
             _i++;
@@ -461,7 +483,7 @@ internal sealed class Parser
             names.Add(t);
         }
 
-        if (IsIdent("in"))
+        if (IsKw("in"))
         {
             _i++;
             if (names.Count > 2)
@@ -500,7 +522,12 @@ internal sealed class Parser
             value = Expr(true, noIn: true);
         }
 
-        ExpectIdent("in");
+        if (!IsKw("in"))
+        {
+            throw Unexpected("in");
+        }
+
+        _i++;
         var domain = Expr(true, noIn: true);
         Expect(TokenKind.LBrace, "{");
         var body = Literals(TokenKind.RBrace);
@@ -566,7 +593,7 @@ internal sealed class Parser
     private Term Expr(bool allowBar, bool noIn = false)
     {
         var lhs = Binary(1, allowBar);
-        while (!noIn && IsIdent("in"))
+        while (!noIn && IsKw("in"))
         {
             var t = Tok;
             _i++;
@@ -640,6 +667,22 @@ internal sealed class Parser
                 {
                     _i++;
                     var inner = Expr(true);
+                    if (Tok.Kind == TokenKind.Comma)
+                    {
+                        // (k, v in xs)
+                        _i++;
+                        var v = Expr(true, noIn: true);
+                        var inTok = Tok;
+                        if (!IsKw("in"))
+                        {
+                            throw Unexpected("in");
+                        }
+
+                        _i++;
+                        var coll = Expr(true, noIn: true);
+                        inner = new CallTerm(L(inTok), new VarTerm(L(inTok), "internal.member_3"), [inner, v, coll]) { IsOperator = true };
+                    }
+
                     Expect(TokenKind.RParen, ")");
                     return inner;
                 }
@@ -648,6 +691,9 @@ internal sealed class Parser
                 return ArrayOrComprehension();
             case TokenKind.LBrace:
                 return BraceTerm();
+            case TokenKind.Ident when IsKeyword(t) && (KeywordAsName() || ContainsCall()):
+                _i++;
+                return new VarTerm(L(t), t.Text);
             case TokenKind.Ident:
                 switch (t.Text)
                 {
@@ -748,6 +794,11 @@ internal sealed class Parser
                         if (Tok.Kind == TokenKind.Comma)
                         {
                             _i++;
+                            if (Tok.Kind == TokenKind.RParen)
+                            {
+                                break;
+                            }
+
                             continue;
                         }
 

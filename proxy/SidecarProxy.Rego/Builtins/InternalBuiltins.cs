@@ -10,6 +10,9 @@ internal static class InternalBuiltins
         ArgumentNullException.ThrowIfNull(registry);
         registry.Add("internal.member_2", 2, static (_, a) => RegoBoolean.From(Member(a[0], a[1])));
         registry.Add("internal.member_3", 3, static (_, a) => RegoBoolean.From(Member3(a[0], a[1], a[2])));
+
+        // An embedded engine has no OPA runtime to describe (no config, no environment): an empty object, as OPA returns without one.
+        registry.Add(new BuiltinDefinition("opa.runtime", 0, static (_, _) => RegoObject.Empty) { NonDeterministic = true });
     }
 
     public static bool Member(RegoValue x, RegoValue collection)

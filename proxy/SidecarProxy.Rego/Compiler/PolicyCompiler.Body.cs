@@ -50,30 +50,50 @@ internal sealed partial class PolicyCompiler
 
     private (BodyNode Body, HashSet<int> Bound) CompileBody(List<Literal> lits, Scope scope, HashSet<int> bound)
     {
-        DeclarePass(lits, scope);
-        var infos = lits.Select(l => Analyze(l, scope)).ToList();
-        var order = Reorder(infos, bound, scope);
-        var b = new HashSet<int>(bound);
-        var nodes = new List<LNode>(order.Count);
-        foreach (var info in order)
+        var savedLimit = scope.VisibleLimit;
+        try
         {
-            nodes.Add(CompileLiteral(info.Literal, scope, b));
-            b.UnionWith(info.Outputs);
-        }
+            DeclarePass(lits, scope);
+            var infos = new List<LiteralInfo>(lits.Count);
+            for (var i = 0; i < lits.Count; i++)
+            {
+                scope.VisibleLimit = i;
+                var info = Analyze(lits[i], scope);
+                info.Index = i;
+                infos.Add(info);
+            }
 
-        return (new BodyNode([.. nodes]), b);
+            var order = Reorder(infos, bound, scope);
+            var b = new HashSet<int>(bound);
+            var nodes = new List<LNode>(order.Count);
+            foreach (var info in order)
+            {
+                scope.VisibleLimit = info.Index;
+                nodes.Add(CompileLiteral(info.Literal, scope, b));
+                b.UnionWith(info.Outputs);
+            }
+
+            return (new BodyNode([.. nodes]), b);
+        }
+        finally
+        {
+            scope.VisibleLimit = savedLimit;
+        }
     }
 
     private void DeclarePass(List<Literal> lits, Scope scope)
     {
-        foreach (var lit in lits)
+        for (var index = 0; index < lits.Count; index++)
         {
+            var lit = lits[index];
+            scope.VisibleLimit = index;
             switch (lit.Kind)
             {
                 case LiteralKind.SomeDecl:
                     foreach (var v in lit.Vars!)
                     {
                         scope.DeclareFresh(v.Name);
+                        scope.MarkDeclaredAt(v.Name, index);
                     }
 
                     break;
@@ -81,6 +101,7 @@ internal sealed partial class PolicyCompiler
                     foreach (var n in PatternNames(lit.Key).Concat(PatternNames(lit.Value)))
                     {
                         scope.DeclareFresh(n);
+                        scope.MarkDeclaredAt(n, index);
                     }
 
                     foreach (var n in AllNames(lit.Key).Concat(AllNames(lit.Value)))
@@ -97,6 +118,8 @@ internal sealed partial class PolicyCompiler
                         {
                             throw Err("rego_compile_error", lit.Loc, $"var {n} assigned above");
                         }
+
+                        scope.MarkDeclaredAt(n, index);
                     }
 
                     if (lit.Left is not (VarTerm or ArrayTerm or ObjectTerm))
@@ -118,10 +141,17 @@ internal sealed partial class PolicyCompiler
 
             foreach (var w in lit.With)
             {
-                DeclareUnknown(w.Value, scope);
+                if (!IsFunctionRef(w.Value, scope))
+                {
+                    DeclareUnknown(w.Value, scope);
+                }
             }
         }
     }
+
+    /// <summary>A <c>with</c> value naming a function (<c>with count as my_count</c>) rather than a variable.</summary>
+    private bool IsFunctionRef(Term t, Scope scope) =>
+        StaticSegments(t) is { } segs && !scope.TryResolve(segs[0], out _) && ResolveFunctionSegments(segs) is not null;
 
     private static string TermKindName(Term t) => t switch
     {
@@ -343,7 +373,7 @@ internal sealed partial class PolicyCompiler
 
         foreach (var n in names)
         {
-            if (!declared.Contains(n) && !n.StartsWith("$_", StringComparison.Ordinal) && scope.TryResolve(n, out var slot))
+            if (!declared.Contains(n) && !n.StartsWith("$_", StringComparison.Ordinal) && scope.TryResolveAsChild(n, out var slot))
             {
                 inputs.Add(slot);
             }
@@ -404,6 +434,11 @@ internal sealed partial class PolicyCompiler
 
         foreach (var w in lit.With)
         {
+            if (IsFunctionRef(w.Value, scope))
+            {
+                continue;
+            }
+
             var tmp = new LiteralInfo { Literal = lit };
             Vars(w.Value, scope, tmp, false);
             info.Inputs.UnionWith(tmp.Inputs);
@@ -541,7 +576,52 @@ internal sealed partial class PolicyCompiler
             return true;
         }
 
+        if (PairObjects(a, b) is { } pairs)
+        {
+            var local = new HashSet<int>(bound);
+            foreach (var (x, y) in pairs)
+            {
+                if (!EqSafe(x, y, local, scope))
+                {
+                    return false;
+                }
+
+                local.UnionWith(PatternSlots(x, scope));
+                local.UnionWith(PatternSlots(y, scope));
+            }
+
+            return true;
+        }
+
         return false;
+    }
+
+    /// <summary>Pairs the values of two object literals with the same constant keys.</summary>
+    private static List<(Term, Term)>? PairObjects(Term a, Term b)
+    {
+        if (a is not ObjectTerm oa || b is not ObjectTerm ob || oa.Items.Count != ob.Items.Count)
+        {
+            return null;
+        }
+
+        var pairs = new List<(Term, Term)>();
+        foreach (var (ka, va) in oa.Items)
+        {
+            if (ka is not ScalarTerm sa)
+            {
+                return null;
+            }
+
+            var match = ob.Items.FindIndex(kv => kv.Key is ScalarTerm sb && sb.Value.Equals(sa.Value));
+            if (match < 0)
+            {
+                return null;
+            }
+
+            pairs.Add((va, ob.Items[match].Value));
+        }
+
+        return pairs;
     }
 
     private List<LiteralInfo> Reorder(List<LiteralInfo> infos, HashSet<int> bound, Scope scope)
@@ -578,7 +658,7 @@ internal sealed partial class PolicyCompiler
                     }
                 }
 
-                foreach (var v in unsafeVars.Skip(1))
+                foreach (var v in unsafeVars.Skip(1).Take(10))
                 {
                     _errors.Add(new RegoError("rego_unsafe_var_error", $"var {v} is unsafe", first.Literal.Loc.File, first.Literal.Loc.Line, first.Literal.Loc.Column));
                 }
@@ -930,23 +1010,25 @@ internal sealed partial class PolicyCompiler
         var i = 0;
         while (i < keys.Count && node.Rules is null)
         {
-            if (keys[i] is ConstNode { Constant: RegoString s })
+            if (keys[i] is ConstNode cn)
             {
-                if (node.Children.TryGetValue(s.Value, out var child))
+                if (cn.Constant is RegoString s && node.Children.TryGetValue(s.Value, out var child))
                 {
                     node = child;
                     i++;
                     continue;
                 }
 
-                // The prefix leaves the tree: the rest is plain base data.
-                RegoValue? baseValue = null;
-                if (node.Base is RegoObject bo)
+                // The prefix leaves the tree: the rest is plain base data (JSON, so number keys name string keys).
+                var baseValue = IndexBase(node.Base, cn.Constant);
+                i++;
+                while (i < keys.Count && keys[i] is ConstNode ck && baseValue is not null)
                 {
-                    bo.TryGetValue(s, out baseValue);
+                    baseValue = IndexBase(baseValue, ck.Constant);
+                    i++;
                 }
 
-                return new DataRefNode(_root, [.. keys], null, i + 1, baseValue) { Loc = loc };
+                return new DataRefNode(_root, [.. keys], null, i, baseValue) { Loc = loc };
             }
 
             break;
@@ -956,15 +1038,29 @@ internal sealed partial class PolicyCompiler
         {
             AddDep(node.Rules);
         }
-        else
+
+        foreach (var g in node.AllGroups())
         {
-            foreach (var g in node.AllGroups())
-            {
-                AddDep(g);
-            }
+            AddDep(g);
         }
 
         return new DataRefNode(_root, [.. keys], node, i, null) { Loc = loc };
+    }
+
+    private static RegoValue? IndexBase(RegoValue? value, RegoValue key)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var r = RefNode.Index(value, key);
+        if (r is null && value is RegoObject o && key is RegoNumber)
+        {
+            o.TryGetValue(new RegoString(key.ToString()), out r);
+        }
+
+        return r;
     }
 
     private object? ResolveFunction(CallTerm call, out string name)

@@ -32,6 +32,9 @@ internal sealed class LiteralInfo
     public HashSet<int> Outputs { get; } = [];
 
     public bool IsEq { get; init; }
+
+    /// <summary>Position in the source body.</summary>
+    public int Index { get; set; }
 }
 
 /// <summary>Compiles parsed modules into the evaluation model: resolves names, orders bodies for safety, builds node trees.</summary>
@@ -285,11 +288,7 @@ internal sealed partial class PolicyCompiler
                 }
             }
 
-            var value = CompileTerm(rule.Value!, valueScope, bound);
-            if (!IsConstant(rule.Value!))
-            {
-                throw Err("rego_type_error", rule.Loc, "default rule value cannot contain var or ref");
-            }
+            var value = CompileHead(rule.Value!, valueScope, bound, rule.Loc);
 
             compiled.Branches.Add(new CompiledBranch(BodyNode.Empty, value, true, rule.Loc));
             compiled.Slots = layout.Count;
@@ -305,9 +304,26 @@ internal sealed partial class PolicyCompiler
             return;
         }
 
+        // Arguments that are not plain patterns (refs, calls, templates) are matched in the body, after its variables bind.
+        var argLits = new List<Literal>();
         if (rule.Args is not null)
         {
-            foreach (var a in rule.Args)
+            var args = new List<Term>();
+            for (var i = 0; i < rule.Args.Count; i++)
+            {
+                var a = rule.Args[i];
+                if (IsPattern(a))
+                {
+                    args.Add(a);
+                    continue;
+                }
+
+                var v = new VarTerm(a.Loc, "$arg" + i);
+                args.Add(v);
+                argLits.Add(new Literal { Loc = a.Loc, Kind = LiteralKind.Unify, Left = v, Right = a });
+            }
+
+            foreach (var a in args)
             {
                 foreach (var n in AllNames(a))
                 {
@@ -315,8 +331,8 @@ internal sealed partial class PolicyCompiler
                 }
             }
 
-            compiled.Args = [.. rule.Args.Select(a => CompileTerm(a, argScope, bound))];
-            foreach (var a in rule.Args)
+            compiled.Args = [.. args.Select(a => CompileTerm(a, argScope, bound))];
+            foreach (var a in args)
             {
                 var io = new LiteralInfo { Literal = new Literal() };
                 Vars(a, argScope, io, true);
@@ -325,11 +341,20 @@ internal sealed partial class PolicyCompiler
             }
         }
 
+        // A head value with wildcards (q(_) := xs[_]) is computed in the body.
+        var headLits = new List<Literal>();
+        var ruleValue = rule.Value;
+        if (ruleValue is not null && HasWildcard(ruleValue))
+        {
+            var hv = new VarTerm(ruleValue.Loc, "$head");
+            headLits.Add(new Literal { Loc = ruleValue.Loc, Kind = LiteralKind.Unify, Left = hv, Right = ruleValue });
+            ruleValue = hv;
+        }
+
         // Main branch.
         var scope = new Scope(layout, argScope);
-        var (body, after) = CompileBody(rule.Body, scope, bound);
-        var headTerms = new List<Term>();
-        Term valueTerm = rule.Value ?? new ScalarTerm(rule.Loc, RegoBoolean.True);
+        var (body, after) = CompileBody([.. argLits, .. rule.Body, .. headLits], scope, bound);
+        Term valueTerm = ruleValue ?? new ScalarTerm(rule.Loc, RegoBoolean.True);
         if (rule.Kind == RuleKind.PartialSet)
         {
             compiled.Keys = [CompileHead(rule.Key!, scope, after, rule.Loc)];
@@ -347,7 +372,7 @@ internal sealed partial class PolicyCompiler
         foreach (var br in rule.Else)
         {
             var elseScope = new Scope(layout, argScope);
-            var (eb, eAfter) = CompileBody(br.Body, elseScope, bound);
+            var (eb, eAfter) = CompileBody([.. argLits, .. br.Body], elseScope, bound);
             var ev = CompileHead(br.Value ?? new ScalarTerm(br.Loc, RegoBoolean.True), elseScope, eAfter, br.Loc);
             compiled.Branches.Add(new CompiledBranch(eb, ev, ev is ConstNode, br.Loc));
         }
@@ -382,6 +407,16 @@ internal sealed partial class PolicyCompiler
 
         return CompileTerm(t, scope, bound);
     }
+
+    private static bool IsPattern(Term t) => t switch
+    {
+        VarTerm or ScalarTerm => true,
+        ArrayTerm a => a.Items.TrueForAll(IsPattern),
+        ObjectTerm o => o.Items.TrueForAll(kv => kv.Key is ScalarTerm && IsPattern(kv.Value)),
+        _ => false,
+    };
+
+    private static bool HasWildcard(Term t) => AllNames(t).Exists(n => n.StartsWith("$_", StringComparison.Ordinal));
 
     private static string Display(string name) => name.StartsWith("$_", StringComparison.Ordinal) ? "_" : name;
 

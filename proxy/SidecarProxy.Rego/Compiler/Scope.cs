@@ -25,6 +25,7 @@ internal sealed class Scope(FrameLayout layout, Scope? parent)
 {
     private readonly Dictionary<string, int> _vars = new(StringComparer.Ordinal);
     private readonly HashSet<string> _assigned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _declaredAt = new(StringComparer.Ordinal);
 
     public FrameLayout Layout { get; } = layout;
 
@@ -32,12 +33,29 @@ internal sealed class Scope(FrameLayout layout, Scope? parent)
 
     public IEnumerable<KeyValuePair<string, int>> Own => _vars;
 
-    public bool TryResolve(string name, out int slot)
+    /// <summary>
+    /// Index of the literal being processed in this scope's body: variables declared (<c>:=</c>, <c>some</c>) at or after it
+    /// are invisible to nested closures, as OPA rewrites local variables in order.
+    /// </summary>
+    public int VisibleLimit { get; set; } = int.MaxValue;
+
+    public bool TryResolve(string name, out int slot) => TryResolveFrom(this, name, false, out slot);
+
+    /// <summary>Resolves as a closure nested in this scope would (positional declarations apply here too).</summary>
+    public bool TryResolveAsChild(string name, out int slot) => TryResolveFrom(this, name, true, out slot);
+
+    private static bool TryResolveFrom(Scope start, string name, bool childView, out int slot)
     {
-        for (var s = this; s is not null; s = s.Parent)
+        for (var s = start; s is not null; s = s.Parent)
         {
+            var limited = childView || !ReferenceEquals(s, start);
             if (s._vars.TryGetValue(name, out slot))
             {
+                if (limited && s._declaredAt.TryGetValue(name, out var at) && at >= s.VisibleLimit)
+                {
+                    continue;
+                }
+
                 return true;
             }
         }
@@ -45,6 +63,9 @@ internal sealed class Scope(FrameLayout layout, Scope? parent)
         slot = -1;
         return false;
     }
+
+    /// <summary>Marks a declaration as made by literal <paramref name="index"/>.</summary>
+    public void MarkDeclaredAt(string name, int index) => _declaredAt[name] = index;
 
     public bool OwnsName(string name) => _vars.ContainsKey(name);
 

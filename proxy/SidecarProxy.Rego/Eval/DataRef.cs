@@ -58,7 +58,7 @@ internal sealed class DataRefNode : TNode
         {
             if (node.Rules is not null)
             {
-                var v = node.Rules.Value(c);
+                var v = node.Children.Count == 0 ? node.Rules.Value(c) : Materialize(c, node);
                 return v is null || RefNode.WalkValue(c, f, v, keys, i, k);
             }
 
@@ -69,7 +69,8 @@ internal sealed class DataRefNode : TNode
 
             if (i == keys.Length)
             {
-                return k(Materialize(c, node));
+                var m = Materialize(c, node);
+                return m is null || k(m);
             }
 
             var key = keys[i];
@@ -88,7 +89,7 @@ internal sealed class DataRefNode : TNode
                     continue;
                 }
 
-                if (node.Base is RegoObject bo && bo.TryGetValue(kv, out var bv))
+                if (node.Base is RegoObject bo && (bo.TryGetValue(kv, out var bv) || (kv is RegoNumber && bo.TryGetValue(new RegoString(kv.ToString()), out bv))))
                 {
                     return RefNode.WalkValue(c, f, bv, keys, i + 1, k);
                 }
@@ -133,9 +134,18 @@ internal sealed class DataRefNode : TNode
     }
 
     /// <summary>The value of a package (or any inner node): base data merged with the values of the rules below.</summary>
-    public static RegoValue Materialize(EvalContext c, DataNode node)
+    public static RegoValue? Materialize(EvalContext c, DataNode node)
     {
-        var map = node.Base is RegoObject bo ? bo.ToDictionary() : new Dictionary<RegoValue, RegoValue>();
+        if (node.Rules is not null)
+        {
+            var rv = node.Rules.Value(c);
+            if (node.Children.Count == 0 || rv is not (null or RegoObject))
+            {
+                return rv;
+            }
+        }
+
+        var map = node.Rules?.Value(c) is RegoObject ro ? ro.ToDictionary() : node.Base is RegoObject bo ? bo.ToDictionary() : new Dictionary<RegoValue, RegoValue>();
         foreach (var (name, child) in node.Children)
         {
             if (child.IsFunctionOnly)
@@ -143,7 +153,7 @@ internal sealed class DataRefNode : TNode
                 continue;
             }
 
-            var v = child.Rules is not null ? child.Rules.Value(c) : Materialize(c, child);
+            var v = Materialize(c, child);
             if (v is not null)
             {
                 map[new RegoString(name)] = v;

@@ -79,6 +79,26 @@ internal sealed class UnifyLiteral(TNode left, TNode right) : LNode
             return Pairwise(c, f, la.Items, ra.Items, 0, k);
         }
 
+        if (left is ObjectNode lo && right is ObjectNode ro && lo.KeyNodes.Length == ro.KeyNodes.Length)
+        {
+            var a = new TNode[lo.KeyNodes.Length];
+            var b = new TNode[lo.KeyNodes.Length];
+            for (var i = 0; i < a.Length; i++)
+            {
+                var key = lo.KeyNodes[i].Value(c, f);
+                var j = key is null ? -1 : Array.FindIndex(ro.KeyNodes, kn => key.Equals(kn.Value(c, f)));
+                if (j < 0)
+                {
+                    return true;
+                }
+
+                a[i] = lo.ValueNodes[i];
+                b[i] = ro.ValueNodes[j];
+            }
+
+            return Pairwise(c, f, a, b, 0, k);
+        }
+
         return true;
     }
 
@@ -170,6 +190,11 @@ internal sealed class EveryLiteral(TNode? key, TNode value, TNode domain, BodyNo
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) =>
         domain.Eval(c, f, coll =>
         {
+            if (coll is not (RegoArray or RegoSet or RegoObject))
+            {
+                return true;
+            }
+
             var all = true;
             SomeInLiteral.Iterate(c, f, coll, key, value, () =>
             {

@@ -229,6 +229,10 @@ internal sealed class SetNode(TNode[] items) : TNode
 
 internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
 {
+    public TNode[] KeyNodes => keys;
+
+    public TNode[] ValueNodes => values;
+
     private readonly bool _simple = Array.TrueForAll(keys, i => i.IsSimple) && Array.TrueForAll(values, i => i.IsSimple);
 
     public override bool IsSimple => _simple;
