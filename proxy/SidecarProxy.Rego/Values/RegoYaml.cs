@@ -360,13 +360,10 @@ public static partial class RegoYaml
 
     private static string StringScalar(string s, int indent)
     {
-        if (s.Contains('\n', StringComparison.Ordinal) && !NeedsDoubleQuotes(s))
+        if (s.Contains('\n', StringComparison.Ordinal) && !NeedsDoubleQuotes(s) && !s.EndsWith("\n\n", StringComparison.Ordinal)
+            && !s.Contains(" \n", StringComparison.Ordinal) && !s.Contains("\n ", StringComparison.Ordinal) && !s.EndsWith(' '))
         {
             var sb = new StringBuilder(s.EndsWith('\n') ? "|" : "|-");
-            if (s.Length > 0 && s[0] == ' ')
-            {
-                sb.Append('2');
-            }
 
             var lines = s.EndsWith('\n') ? s[..^1].Split('\n') : s.Split('\n');
             foreach (var line in lines)
@@ -382,7 +379,7 @@ public static partial class RegoYaml
         }
 
         // Words YAML 1.1 readers (go-yaml v2 among them) take as booleans are quoted too, as go-yaml v2 writes them.
-        if (ResolvesToNonString(s) || NeedsDoubleQuotes(s) || Yaml11Booleans.Contains(s))
+        if (ResolvesToNonString(s) || NeedsDoubleQuotes(s) || Yaml11Booleans.Contains(s) || s.Contains('\n', StringComparison.Ordinal))
         {
             return DoubleQuoted(s);
         }
@@ -411,7 +408,7 @@ public static partial class RegoYaml
     {
         foreach (var c in s)
         {
-            if ((c < 0x20 && c != '\n') || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == '\uFEFF')
+            if ((c < 0x20 && c != '\n') || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c is '\uFEFF' or '\u2028' or '\u2029')
             {
                 return true;
             }
@@ -420,28 +417,23 @@ public static partial class RegoYaml
         return false;
     }
 
+    // Plain style only for unremarkable text; anything that could be read as YAML syntax is single-quoted.
     private static bool CanBePlain(string s)
     {
-        if (s.Length == 0 || s[0] == ' ' || s[^1] == ' ')
+        if (s.Length == 0 || s[0] is ' ' or '-' or '.' or '+' or '(' or '$' or '=' or '~' or '^' or '/' || s[^1] == ' ')
         {
             return false;
         }
 
-        if ("-?:,[]{}#&*!|>'\"%@`".Contains(s[0], StringComparison.Ordinal))
+        foreach (var c in s)
         {
-            // "-", "?" and ":" may start a plain scalar only when followed by a non-space.
-            if (!((s[0] is '-' or '?' or ':') && s.Length > 1 && s[1] != ' '))
+            if (!(char.IsLetterOrDigit(c) || c is ' ' or '_' or '-' or '.' or '/' or '+' or '(' or ')' or '$' or '=' or '~' or '^'))
             {
                 return false;
             }
         }
 
-        if (s.Contains(": ", StringComparison.Ordinal) || s.Contains(" #", StringComparison.Ordinal) || s.EndsWith(':'))
-        {
-            return false;
-        }
-
-        return !s.StartsWith("---", StringComparison.Ordinal) && !s.StartsWith("...", StringComparison.Ordinal);
+        return true;
     }
 
     private static string DoubleQuoted(string s)
@@ -458,9 +450,13 @@ public static partial class RegoYaml
                 case '\r': sb.Append("\\r"); break;
                 case '\0': sb.Append("\\0"); break;
                 default:
-                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == '\uFEFF')
+                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f))
                     {
                         sb.Append("\\x").Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
+                    }
+                    else if (c is '\uFEFF' or '\u2028' or '\u2029')
+                    {
+                        sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
                     }
                     else
                     {

@@ -194,10 +194,10 @@ public sealed class EncodingBuiltinsTests
     [Fact]
     public void Yaml_MarshalThenUnmarshal_RoundTrips()
     {
-        var value = Arr(RegoObject.FromStrings([new("foo", Set(N(1), N(2), N(3)))]), S("multi\nline"), S("null"), J("""{"nested":{"deep":[[1,2],[]],"empty":{}}}"""));
+        var value = Arr(RegoObject.FromStrings([new("foo", Set(N(1), N(2), N(3)))]), S("multi\nline"), S("null"), S("a\u2028b\u0085c\td"), S("  lead\n\n"), S("- x"), S("#c"), S("😀"), J("""{"nested":{"deep":[[1,2],[]],"empty":{}}}"""));
         var yaml = Assert.IsType<RegoString>(Call("yaml.marshal", value));
         var back = Call("yaml.unmarshal", yaml);
-        Assert.Equal(J("""[{"foo":[1,2,3]},"multi\nline","null",{"nested":{"deep":[[1,2],[]],"empty":{}}}]"""), back);
+        Assert.Equal(J("""[{"foo":[1,2,3]},"multi\nline","null","a\u2028b\u0085c\td","  lead\n\n","- x","#c","😀",{"nested":{"deep":[[1,2],[]],"empty":{}}}]"""), back);
     }
 
     [Fact]
