@@ -70,4 +70,42 @@ public sealed class EncodingPropertyTests
             Assert.Equal(S(expected.DayOfWeek.ToString()), Call("time.weekday", N(ns)));
         });
     }
+
+    [Fact]
+    public void TimeFormatThenParse_InZonesAndLayouts_IsIdentity()
+    {
+        string[] zones = ["UTC", "Asia/Kolkata", "America/New_York", "Australia/Lord_Howe"];
+        string[] layouts = ["RFC3339Nano", "2006-01-02 15:04:05.000000000 -07:00:00", "Monday, 02-Jan-2006 03:04:05.999999999 PM Z0700"];
+        Gen.Select(Gen.Long[-4_000_000_000_000_000_000, 4_000_000_000_000_000_000], Gen.Int[0, zones.Length - 1], Gen.Int[0, layouts.Length - 1]).Sample((ns, z, l) =>
+        {
+            var formatted = Call("time.format", Arr(N(ns), S(zones[z]), S(layouts[l])))!;
+            Assert.Equal(N(ns), Call("time.parse_ns", S(layouts[l]), formatted));
+        });
+    }
+
+    [Fact]
+    public void CidrContainsItsAddressesAndNotTheNextBlock()
+    {
+        Gen.Select(Gen.UInt, Gen.Int[8, 32]).Sample((address, prefix) =>
+        {
+            var size = 1UL << (32 - prefix);
+            var first = address & ~(uint)(size - 1);
+            static string Ip(ulong v) => $"{(v >> 24) & 255}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}";
+            var cidr = S($"{Ip(first)}/{prefix}");
+            Assert.Equal(RegoBoolean.True, Call("net.cidr_contains", cidr, S(Ip(address))));
+            Assert.Equal(RegoBoolean.True, Call("net.cidr_contains", cidr, S(Ip(first + size - 1))));
+            if (first + size <= uint.MaxValue)
+            {
+                Assert.Equal(RegoBoolean.False, Call("net.cidr_contains", cidr, S(Ip(first + size))));
+            }
+
+            // The two halves of a block merge back into it.
+            if (prefix < 32)
+            {
+                var half = size / 2;
+                var halves = Arr(S($"{Ip(first)}/{prefix + 1}"), S($"{Ip(first + half)}/{prefix + 1}"));
+                Assert.Equal(Set(cidr), Call("net.cidr_merge", halves));
+            }
+        });
+    }
 }
