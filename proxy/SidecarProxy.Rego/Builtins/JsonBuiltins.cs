@@ -85,21 +85,24 @@ internal static class JsonBuiltins
         var prefix = string.Empty;
         var implicitPretty = false;
         bool? explicitPretty = null;
+        var index = -1;
         foreach (var (k, v) in options.Entries)
         {
+            // OPA reports the option's position where an operand number would go.
+            index++;
             if (k is not RegoString key)
             {
-                throw new BuiltinTypeException($"operand 2 failed to stringify key {k} at index 0: operand 0 must be string but got {k.TypeName}");
+                throw new BuiltinTypeException($"operand 2 failed to stringify key {k} at index {index}: operand {index} must be string but got {k.TypeName}");
             }
 
             switch (key.Value)
             {
                 case "prefix":
-                    prefix = v is RegoString p ? p.Value : throw new BuiltinTypeException($"operand 2 key prefix failed cast to string: operand 0 must be string but got {v.TypeName}");
+                    prefix = v is RegoString p ? p.Value : throw new BuiltinTypeException($"operand 2 key prefix failed cast to string: operand {index} must be string but got {v.TypeName}");
                     implicitPretty = true;
                     break;
                 case "indent":
-                    indent = v is RegoString i ? i.Value : throw new BuiltinTypeException($"operand 2 key indent failed cast to string: operand 0 must be string but got {v.TypeName}");
+                    indent = v is RegoString i ? i.Value : throw new BuiltinTypeException($"operand 2 key indent failed cast to string: operand {index} must be string but got {v.TypeName}");
                     implicitPretty = true;
                     break;
                 case "pretty":
