@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Rego.Builtins;
@@ -15,7 +14,7 @@ internal static class JsonBuiltins
         registry.Add("json.marshal", 1, (_, a) => new RegoString(JsonGoWriter.Marshal(a[0])));
         registry.Add("json.marshal_with_options", 2, MarshalWithOptions);
         registry.Add("json.unmarshal", 1, (_, a) => Unmarshal(Operands.String(a, 0)));
-        registry.Add("json.is_valid", 1, (_, a) => RegoBoolean.From(a[0] is RegoString s && RegoJson.TryParse(s.Value, out RegoValue _)));
+        registry.Add("json.is_valid", 1, (_, a) => RegoBoolean.From(a[0] is RegoString s && JsonGoReader.IsValid(s.Value)));
         registry.Add("json.filter", 2, Filter);
         registry.Add("json.remove", 2, Remove);
         registry.Add("json.patch", 2, (_, a) => JsonPatch.Apply(a[0], Operands.Array(a, 1)));
@@ -26,7 +25,7 @@ internal static class JsonBuiltins
     // A schema or document is JSON text or an object/array value.
     private static RegoValue LoadSchemaOperand(RegoValue value) => value switch
     {
-        RegoString s => RegoJson.TryParse(s.Value, out var parsed) ? parsed : throw new FormatException("invalid JSON string"),
+        RegoString s => JsonGoReader.IsValid(s.Value) ? JsonGoReader.Parse(s.Value) : throw new FormatException("invalid JSON string"),
         RegoObject or RegoArray => value,
         _ => throw new FormatException("wrong type, expected string or object"),
     };
@@ -70,9 +69,9 @@ internal static class JsonBuiltins
     {
         try
         {
-            return RegoJson.Parse(text);
+            return JsonGoReader.Parse(text);
         }
-        catch (JsonException ex)
+        catch (JsonGoReader.SyntaxException ex)
         {
             throw new BuiltinErrorException(ex.Message, ex);
         }
