@@ -29,7 +29,23 @@ public static partial class RegoYaml
             return RegoNull.Instance;
         }
 
-        return Convert(stream.Documents[0].RootNode, 0);
+        var budget = new NodeBudget();
+        return Convert(stream.Documents[0].RootNode, 0, budget);
+    }
+
+    // Aliases share nodes, so a small document can expand enormously ("billion laughs"): cap the expansion.
+    private sealed class NodeBudget
+    {
+        private const int MaxNodes = 1_000_000;
+        private int _used;
+
+        public void Spend()
+        {
+            if (++_used > MaxNodes)
+            {
+                throw new FormatException("document expands to too many nodes");
+            }
+        }
     }
 
     /// <summary>An error message shaped like go-yaml's ("yaml: line 1: did not find expected ',' or ']'").</summary>
@@ -55,8 +71,9 @@ public static partial class RegoYaml
         return line > 0 ? $"yaml: line {line}: {message}" : $"yaml: {message}";
     }
 
-    private static RegoValue Convert(YamlNode node, int depth)
+    private static RegoValue Convert(YamlNode node, int depth, NodeBudget budget)
     {
+        budget.Spend();
         if (depth > 1000)
         {
             throw new FormatException("document nested too deeply");
@@ -71,7 +88,7 @@ public static partial class RegoYaml
                     var items = new RegoValue[sequence.Children.Count];
                     for (var i = 0; i < items.Length; i++)
                     {
-                        items[i] = Convert(sequence.Children[i], depth + 1);
+                        items[i] = Convert(sequence.Children[i], depth + 1, budget);
                     }
 
                     return new RegoArray(items);
@@ -86,7 +103,7 @@ public static partial class RegoYaml
                         if (k is YamlScalarNode { Value: "<<", Style: ScalarStyle.Plain })
                         {
                             // A merge key: its mapping (or sequence of mappings) supplies keys not written here.
-                            switch (Convert(v, depth + 1))
+                            switch (Convert(v, depth + 1, budget))
                             {
                                 case RegoObject o:
                                     merged.Add(o);
@@ -101,7 +118,7 @@ public static partial class RegoYaml
                             continue;
                         }
 
-                        map[new RegoString(KeyText(k))] = Convert(v, depth + 1);
+                        map[new RegoString(KeyText(k))] = Convert(v, depth + 1, budget);
                     }
 
                     foreach (var o in merged)

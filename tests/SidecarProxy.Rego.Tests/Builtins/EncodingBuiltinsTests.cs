@@ -215,4 +215,23 @@ public sealed class EncodingBuiltinsTests
     {
         AssertValue(json, Call("yaml.unmarshal", S(yaml.Replace("\\n", "\n", StringComparison.Ordinal))));
     }
+
+    [Fact]
+    public void Yaml_AliasBomb_IsRejected()
+    {
+        var sb = new System.Text.StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (var i = 1; i < 9; i++)
+        {
+            sb.Append($"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n");
+        }
+
+        Throws<BuiltinErrorException>("yaml.unmarshal", S(sb.ToString()));
+        Assert.Equal(RegoBoolean.False, Call("yaml.is_valid", S(sb.ToString())));
+    }
+
+    [Fact]
+    public void Yaml_DuplicateKey_IsError()
+    {
+        Throws<BuiltinErrorException>("yaml.unmarshal", S("a: 1\na: 2\n"));
+    }
 }
