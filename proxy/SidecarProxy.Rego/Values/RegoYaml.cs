@@ -267,7 +267,10 @@ public static partial class RegoYaml
     [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex FloatPattern();
 
-    /// <summary>Writes a value as YAML in go-yaml v2's block style (keys sorted, sets as sorted sequences).</summary>
+    /// <summary>
+    /// Writes a value as YAML in go-yaml v2's block style (keys sorted, sets as sorted sequences).
+    /// Throws <see cref="FormatException"/> for values nested too deeply to write.
+    /// </summary>
     public static string Serialize(RegoValue value)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -278,6 +281,11 @@ public static partial class RegoYaml
 
     private static void WriteNode(StringBuilder sb, RegoValue value, int indent, bool inSequence)
     {
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new FormatException("value nested too deeply");
+        }
+
         switch (value)
         {
             case RegoObject o when o.Count > 0:
