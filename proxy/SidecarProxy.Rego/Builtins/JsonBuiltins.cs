@@ -125,6 +125,7 @@ internal static class JsonBuiltins
 
     private static RegoValue FilterValue(RegoValue value, JsonPaths.Node? filter)
     {
+        JsonStackGuard.Ensure();
         if (filter is null)
         {
             return value;
@@ -189,6 +190,7 @@ internal static class JsonBuiltins
     // present=false means the remove tree has no entry here (the paths diverged): keep the value.
     private static RegoValue? RemoveValue(RegoValue value, JsonPaths.Node? remove, bool present)
     {
+        JsonStackGuard.Ensure();
         if (!present)
         {
             return value;

@@ -29,10 +29,7 @@ internal static class JsonGoWriter
 
     private static void Write(StringBuilder sb, RegoValue value, string? prefix, string? indent, int depth)
     {
-        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
-        {
-            throw new BuiltinErrorException("json: value nested too deeply");
-        }
+        JsonStackGuard.Ensure();
 
         switch (value)
         {

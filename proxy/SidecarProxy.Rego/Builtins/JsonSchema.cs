@@ -134,7 +134,7 @@ internal sealed class JsonSchema
         {
             return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
             throw new FormatException($"Invalid regex pattern '{pattern}'", ex);
         }
