@@ -9,7 +9,7 @@ internal sealed partial class PolicyCompiler
 {
     private sealed class TrueLiteral : LNode
     {
-        public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => k();
+        public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => Next is null ? k() : Next.Run(c, f, k);
     }
 
     // ------------------------------------------------------------------ queries
@@ -388,6 +388,11 @@ internal sealed partial class PolicyCompiler
         switch (lit.Kind)
         {
             case LiteralKind.Term:
+                if (lit.Left is CallTerm unknown && ResolveFunction(unknown, out var fname) is null && fname != "print")
+                {
+                    throw Err("rego_type_error", unknown.Loc, $"undefined function {fname}");
+                }
+
                 if (lit.Left is CallTerm call && OutputArity(call) is { } arity && call.Args.Count == arity + 1)
                 {
                     for (var i = 0; i < arity; i++)
@@ -1123,6 +1128,11 @@ internal sealed partial class PolicyCompiler
                 if (d.Arity != n)
                 {
                     throw Err("rego_type_error", call.Loc, ArityMessage(name, d.Arity, n));
+                }
+
+                if (call.IsOperator && d.Name is "equal" or "neq" or "lt" or "lte" or "gt" or "gte" && ReferenceEquals(_builtins, BuiltinRegistry.Default))
+                {
+                    return new CompareNode(d, args[0], args[1]) { Loc = call.Loc };
                 }
 
                 return new BuiltinCallNode(d, args) { Loc = call.Loc };

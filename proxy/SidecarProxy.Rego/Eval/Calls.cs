@@ -205,3 +205,60 @@ internal sealed class PrintNode(TNode[] args) : TNode
         return k(RegoBoolean.True);
     }
 }
+
+/// <summary>
+/// A comparison operator (==, !=, &lt;, &lt;=, &gt;, &gt;=) evaluated without a builtin call; falls back to the
+/// builtin when a <c>with</c> replaces it.
+/// </summary>
+internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right) : TNode
+{
+    private readonly BuiltinCallNode _fallback = new(def, [left, right]);
+    private readonly bool _simple = left.IsSimple && right.IsSimple;
+    private readonly string _op = def.Name;
+
+    public override bool IsSimple => _simple;
+
+    public override RegoValue? Value(EvalContext c, RegoValue?[] f)
+    {
+        if (c.Mocks is not null)
+        {
+            RegoValue? result = null;
+            _fallback.Eval(c, f, v =>
+            {
+                result = v;
+                return false;
+            });
+            return result;
+        }
+
+        var a = left.Value(c, f);
+        if (a is null)
+        {
+            return null;
+        }
+
+        var b = right.Value(c, f);
+        return b is null ? null : RegoBoolean.From(Compare(a, b));
+    }
+
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
+    {
+        if (_simple)
+        {
+            var v = Value(c, f);
+            return v is null || k(v);
+        }
+
+        return _fallback.Eval(c, f, k);
+    }
+
+    private bool Compare(RegoValue a, RegoValue b) => _op switch
+    {
+        "equal" => a.Equals(b),
+        "neq" => !a.Equals(b),
+        "lt" => a.CompareTo(b) < 0,
+        "lte" => a.CompareTo(b) <= 0,
+        "gt" => a.CompareTo(b) > 0,
+        _ => a.CompareTo(b) >= 0,
+    };
+}
