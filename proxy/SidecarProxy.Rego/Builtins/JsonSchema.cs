@@ -170,7 +170,8 @@ internal sealed class JsonSchema
 
         if (s["type"] is { } type && !MatchesType(type, value))
         {
-            var expected = type is RegoString ts ? ts.Value : string.Join(",", ((RegoArray)type).Items.ToArray().Select(x => ((RegoString)x).Value));
+            // gojsonschema lists several allowed types as "[a,b]".
+            var expected = type is RegoString ts ? ts.Value : "[" + string.Join(",", ((RegoArray)type).Items.ToArray().Select(x => ((RegoString)x).Value)) + "]";
             Add(errors, "invalid_type", path, $"Invalid type. Expected: {expected}, given: {TypeOf(value)}");
             return;
         }
@@ -542,7 +543,7 @@ internal sealed class JsonSchema
         _ => "object",
     };
 
-    private static string FieldName(List<string> path) => path.Count == 0 ? "(root)" : path[^1];
+    private static string FieldName(List<string> path) => path.Count == 0 ? "(root)" : string.Join('.', path);
 
     private static void Add(List<Error> errors, string type, List<string> path, string description) =>
         errors.Add(new Error(type, path.Count == 0 ? "(root)" : string.Join('.', path), description));

@@ -89,4 +89,13 @@ public sealed class JsonSchemaBuiltinsTests
         result = (RegoArray)Call("json.match_schema", S("true"), J("""{"oneOf": [{"type": "boolean"}, {"const": true}]}"""))!;
         Assert.Equal(RegoBoolean.False, result[0]);
     }
+
+    [Fact]
+    public void MatchSchema_NestedEnumAndTypeLists()
+    {
+        var schema = J("""{"properties": {"a": {"properties": {"b": {"enum": ["x", 1]}}}, "c": {"type": ["string", "null"]}}}""");
+        AssertValue(
+            """[false,[{"desc":"a.b must be one of the following: \"x\", 1","error":"a.b: a.b must be one of the following: \"x\", 1","field":"a.b","type":"enum"},{"desc":"Invalid type. Expected: [string,null], given: integer","error":"c: Invalid type. Expected: [string,null], given: integer","field":"c","type":"invalid_type"}]]""",
+            Call("json.match_schema", J("""{"a": {"b": "y"}, "c": 1}"""), schema));
+    }
 }
