@@ -13,6 +13,9 @@ namespace SidecarProxy.Rego;
 /// </summary>
 public sealed class CompiledPolicy
 {
+    // Compiled paths and queries are cached, but never without bound (callers may pass arbitrary text).
+    private const int MaxCachedCompilations = 1024;
+
     private readonly PolicyModel _model;
     private readonly BuiltinRegistry _builtins;
     private readonly ConcurrentDictionary<string, TNode> _paths = new(StringComparer.Ordinal);
@@ -37,7 +40,11 @@ public sealed class CompiledPolicy
         ArgumentNullException.ThrowIfNull(path);
         if (!_paths.TryGetValue(path, out var node))
         {
-            node = _paths.GetOrAdd(path, CompilePath(path));
+            node = CompilePath(path);
+            if (_paths.Count < MaxCachedCompilations)
+            {
+                node = _paths.GetOrAdd(path, node);
+            }
         }
 
         return Run(input, options, c =>
@@ -58,7 +65,11 @@ public sealed class CompiledPolicy
         ArgumentNullException.ThrowIfNull(query);
         if (!_queries.TryGetValue(query, out var q))
         {
-            q = _queries.GetOrAdd(query, CompileQuery(query));
+            q = CompileQuery(query);
+            if (_queries.Count < MaxCachedCompilations)
+            {
+                q = _queries.GetOrAdd(query, q);
+            }
         }
 
         return Run(input, options, c => q.Run(c));

@@ -590,7 +590,28 @@ internal sealed class Parser
     };
 
     /// <summary>An expression term (operators become calls). <paramref name="allowBar"/> false stops at '|' (comprehension heads).</summary>
+    private const int MaxDepth = 500;
+    private int _depth;
+
     private Term Expr(bool allowBar, bool noIn = false)
+    {
+        // Bounded nesting: a hostile or broken source must not overflow the stack.
+        if (++_depth > MaxDepth)
+        {
+            throw Error($"expression nesting exceeds {MaxDepth} levels");
+        }
+
+        try
+        {
+            return ExprInner(allowBar, noIn);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private Term ExprInner(bool allowBar, bool noIn)
     {
         var lhs = Binary(1, allowBar);
         while (!noIn && IsKw("in"))

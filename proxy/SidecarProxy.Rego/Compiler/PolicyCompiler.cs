@@ -232,12 +232,8 @@ internal sealed partial class PolicyCompiler
         GroupKind kind;
         if (rule.Kind == RuleKind.PartialSet)
         {
-            if (dyn >= 0)
-            {
-                throw Err("rego_parse_error", rule.Loc, "multi-value rules must have static reference heads");
-            }
-
-            kind = GroupKind.Set;
+            // a.b[x] contains y: an object whose leaves are sets.
+            kind = dyn >= 0 ? GroupKind.Object : GroupKind.Set;
         }
         else
         {
@@ -355,7 +351,14 @@ internal sealed partial class PolicyCompiler
         var scope = new Scope(layout, argScope);
         var (body, after) = CompileBody([.. argLits, .. rule.Body, .. headLits], scope, bound);
         Term valueTerm = ruleValue ?? new ScalarTerm(rule.Loc, RegoBoolean.True);
-        if (rule.Kind == RuleKind.PartialSet)
+        if (rule.Kind == RuleKind.PartialSet && group is RuleGroup { Kind: GroupKind.Object })
+        {
+            var dynSet = rule.Head.Path.FindIndex(p => p is not ScalarTerm { Value: RegoString });
+            compiled.Keys = [.. rule.Head.Path.Skip(dynSet).Select(t => CompileHead(t, scope, after, rule.Loc))];
+            compiled.MultiValue = true;
+            valueTerm = rule.Key!;
+        }
+        else if (rule.Kind == RuleKind.PartialSet)
         {
             compiled.Keys = [CompileHead(rule.Key!, scope, after, rule.Loc)];
             valueTerm = new ScalarTerm(rule.Loc, RegoBoolean.True);

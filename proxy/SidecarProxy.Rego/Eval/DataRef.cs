@@ -246,9 +246,10 @@ internal sealed class DataRefNode : TNode
             if (v is not null)
             {
                 var key = new RegoString(name);
-                if (fromRules is not null && fromRules.TryGetValue(key, out var existing) && !existing.Equals(v))
+                if (fromRules is not null && fromRules.TryGetValue(key, out var existing))
                 {
-                    throw Errors.Conflict(node.Rules!.Loc, "object keys must be unique");
+                    // Rules with variables in their refs may overlap other rules' extents: merge, conflict only on leaves.
+                    v = Merge(existing, v, node.Rules!.Loc);
                 }
 
                 map[key] = v;
@@ -256,6 +257,27 @@ internal sealed class DataRefNode : TNode
         }
 
         return new RegoObject(map);
+    }
+
+    private static RegoValue Merge(RegoValue a, RegoValue b, Ast.Loc loc)
+    {
+        if (a.Equals(b))
+        {
+            return a;
+        }
+
+        if (a is RegoObject oa && b is RegoObject ob)
+        {
+            var map = oa.ToDictionary();
+            foreach (var (k, v) in ob.Entries)
+            {
+                map[k] = map.TryGetValue(k, out var existing) ? Merge(existing, v, loc) : v;
+            }
+
+            return new RegoObject(map);
+        }
+
+        throw Errors.Conflict(loc, "object keys must be unique");
     }
 
     // ---- slow path: with data... in force ----

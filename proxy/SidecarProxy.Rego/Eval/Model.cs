@@ -85,6 +85,9 @@ internal sealed class CompiledRule
     public TNode[]? Keys { get; set; }
 
     public List<CompiledBranch> Branches { get; } = [];
+
+    /// <summary>A multi-value rule under a ref with variables (<c>a[x] contains y</c>): the leaf is a set.</summary>
+    public bool MultiValue { get; set; }
 }
 
 internal enum GroupKind
@@ -248,9 +251,18 @@ internal sealed class RuleGroup
             var keys = rule.Keys!;
             foreach (var br in rule.Branches)
             {
+                var multi = rule.MultiValue;
                 br.Body.Eval(c, f, () => EvalKeys(c, f, keys, 0, new RegoValue[keys.Length], ks => br.Value.Eval(c, f, v =>
                 {
-                    Insert(root, ks, v, br.Loc);
+                    if (multi)
+                    {
+                        InsertElement(root, ks, v, br.Loc);
+                    }
+                    else
+                    {
+                        Insert(root, ks, v, br.Loc);
+                    }
+
                     return true;
                 })));
             }
@@ -305,12 +317,50 @@ internal sealed class RuleGroup
         node[last] = value;
     }
 
+    private sealed class SetLeaf
+    {
+        public List<RegoValue> Items { get; } = [];
+    }
+
+    private static void InsertElement(Dictionary<RegoValue, object> node, RegoValue[] keys, RegoValue element, Loc loc)
+    {
+        for (var i = 0; i < keys.Length - 1; i++)
+        {
+            if (!node.TryGetValue(keys[i], out var next))
+            {
+                next = new Dictionary<RegoValue, object>();
+                node[keys[i]] = next;
+            }
+
+            node = next as Dictionary<RegoValue, object> ?? throw Errors.Conflict(loc, "object keys must be unique");
+        }
+
+        var last = keys[^1];
+        if (!node.TryGetValue(last, out var leaf))
+        {
+            leaf = new SetLeaf();
+            node[last] = leaf;
+        }
+
+        if (leaf is not SetLeaf set)
+        {
+            throw Errors.Conflict(loc, "object keys must be unique");
+        }
+
+        set.Items.Add(element);
+    }
+
     private static RegoObject Build(Dictionary<RegoValue, object> node)
     {
         var map = new Dictionary<RegoValue, RegoValue>(node.Count);
         foreach (var (k, v) in node)
         {
-            map[k] = v as RegoValue ?? Build((Dictionary<RegoValue, object>)v);
+            map[k] = v switch
+            {
+                RegoValue rv => rv,
+                SetLeaf leaf => RegoSet.From(leaf.Items),
+                _ => Build((Dictionary<RegoValue, object>)v),
+            };
         }
 
         return new RegoObject(map);

@@ -74,3 +74,14 @@ public sealed class CompileErrorTests
         AssertValue("1", p.Eval("data.t.p", """{"v": 1}"""));
     }
 }
+
+public sealed class ParserLimitTests
+{
+    [Fact]
+    public void DeeplyNestedSource_IsAParseError_NotACrash()
+    {
+        var deep = new string('[', 5000) + new string(']', 5000);
+        var e = Assert.Throws<RegoCompileException>(() => RegoCompiler.Compile([new RegoModuleSource("deep.rego", "package t\np := " + deep + "\n")]));
+        Assert.Equal("rego_parse_error", e.Errors[0].Code);
+    }
+}
