@@ -404,7 +404,7 @@ public static partial class RegoYaml
         }
 
         // Words YAML 1.1 readers (go-yaml v2 among them) take as booleans are quoted too, as go-yaml v2 writes them.
-        if (ResolvesToNonString(s) || NeedsDoubleQuotes(s) || Yaml11Booleans.Contains(s) || s.Contains('\n', StringComparison.Ordinal))
+        if (ResolvesToNonString(s) || NeedsDoubleQuotes(s) || Yaml11Booleans.Contains(s) || LooksNumeric(s) || s.Contains('\n', StringComparison.Ordinal))
         {
             return DoubleQuoted(s);
         }
@@ -416,6 +416,29 @@ public static partial class RegoYaml
     {
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
     };
+
+    // YAML 1.1 readers also take 1_000, 0b101 or 017 as numbers: quote anything number-like that 1.2 reads as text.
+    private static bool LooksNumeric(string s)
+    {
+        if (s.Length == 0 || !(char.IsAsciiDigit(s[0]) || s[0] is '-' or '+' or '.'))
+        {
+            return false;
+        }
+
+        var plain = s.Replace("_", string.Empty, StringComparison.Ordinal);
+        var body = plain.TrimStart('-', '+');
+        if (body.Length > 2 && body[0] == '0' && body[1] is 'b' or 'B')
+        {
+            return body[2..].All(c => c is '0' or '1');
+        }
+
+        if (body.Length > 1 && body[0] == '0' && body.All(char.IsAsciiDigit))
+        {
+            return true; // 017: octal to a YAML 1.1 reader
+        }
+
+        return TryParseGoInt(plain, out _) || FloatPattern().IsMatch(plain);
+    }
 
     private static bool ResolvesToNonString(string s)
     {

@@ -234,4 +234,17 @@ public sealed class EncodingBuiltinsTests
     {
         Throws<BuiltinErrorException>("yaml.unmarshal", S("a: 1\na: 2\n"));
     }
+
+    [Theory]
+    [InlineData("1_000", "\"1_000\"\n")]
+    [InlineData("0b101", "\"0b101\"\n")]
+    [InlineData("yes", "\"yes\"\n")]
+    [InlineData("1.2.3", "1.2.3\n")]
+    [InlineData("017", "\"017\"\n")]
+    [InlineData("v1.2.3", "v1.2.3\n")]
+    [InlineData("hello world", "hello world\n")]
+    public void Yaml_Marshal_QuotesTextThatYaml11ReadersWouldRetype(string text, string yaml)
+    {
+        Assert.Equal(S(yaml), Call("yaml.marshal", S(text)));
+    }
 }
