@@ -53,7 +53,8 @@ internal static class EncodingBase64
 
                 if (padding > 0)
                 {
-                    errorOffset = i;
+                    // "x=" followed by something other than "=": Go points just before it.
+                    errorOffset = i - 1;
                     return false;
                 }
 
@@ -76,8 +77,8 @@ internal static class EncodingBase64
 
             if (n + padding < 4)
             {
-                // A short final quantum: Go reports the offset where more input was expected.
-                errorOffset = padStart >= 0 ? padStart : i - (i > 0 && n == 1 ? 1 : 0);
+                // A short final quantum: Go reports where the quantum began, or the end when padding is cut short.
+                errorOffset = padding > 0 ? input.Length : i - n;
                 return false;
             }
 

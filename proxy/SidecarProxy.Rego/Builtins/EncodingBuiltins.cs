@@ -23,7 +23,7 @@ internal static class EncodingBuiltins
         registry.Add("urlquery.decode", 1, (_, a) => new RegoString(EncodingUrl.QueryUnescape(Operands.String(a, 0))));
         registry.Add("urlquery.encode_object", 1, (_, a) => new RegoString(EncodingUrl.EncodeObject(a)));
         registry.Add("urlquery.decode_object", 1, (_, a) => EncodingUrl.DecodeObject(Operands.String(a, 0)));
-        registry.Add("yaml.marshal", 1, (_, a) => new RegoString(RegoYaml.Serialize(a[0])));
+        registry.Add("yaml.marshal", 1, (_, a) => YamlMarshal(a[0]));
         registry.Add("yaml.unmarshal", 1, (_, a) => YamlUnmarshal(Operands.String(a, 0)));
         registry.Add("yaml.is_valid", 1, (_, a) => RegoBoolean.From(a[0] is RegoString s && YamlIsValid(s.Value)));
     }
@@ -109,6 +109,18 @@ internal static class EncodingBuiltins
         var code = "U+" + ((int)b).ToString("X4", CultureInfo.InvariantCulture);
         var shown = b is >= 0x20 and < 0x7f ? $"{code} '{(char)b}'" : code;
         return new BuiltinErrorException($"encoding/hex: invalid byte: {shown}");
+    }
+
+    private static RegoString YamlMarshal(RegoValue value)
+    {
+        try
+        {
+            return new RegoString(RegoYaml.Serialize(value));
+        }
+        catch (FormatException ex)
+        {
+            throw new BuiltinErrorException("yaml: " + ex.Message, ex);
+        }
     }
 
     private static RegoValue YamlUnmarshal(string text)

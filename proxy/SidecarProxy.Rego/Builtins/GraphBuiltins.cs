@@ -80,9 +80,11 @@ internal static class GraphBuiltins
         return RegoSet.From(result);
     }
 
-    private static void BuildPaths(RegoObject graph, RegoValue root, List<RegoValue> path, HashSet<RegoValue> result, HashSet<RegoValue> reached, CancellationToken cancellationToken)
+    // path and onPath hold the current path's nodes; they are restored before returning (depth-first backtracking).
+    private static void BuildPaths(RegoObject graph, RegoValue root, List<RegoValue> path, HashSet<RegoValue> result, HashSet<RegoValue> onPath, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        JsonStackGuard.Ensure();
         if (graph[root] is not { } edges)
         {
             // A node outside the graph ends the path without itself.
@@ -90,25 +92,33 @@ internal static class GraphBuiltins
             return;
         }
 
-        path = [.. path, root];
+        path.Add(root);
+        var added = onPath.Add(root);
         var neighbors = Vertices(edges);
         if (neighbors.Length == 0)
         {
             result.Add(new RegoArray(path.ToArray()));
-            return;
+        }
+        else
+        {
+            foreach (var neighbor in neighbors)
+            {
+                if (onPath.Contains(neighbor))
+                {
+                    result.Add(new RegoArray(path.ToArray())); // a cycle ends the path
+                }
+                else
+                {
+                    BuildPaths(graph, neighbor, path, result, onPath, cancellationToken);
+                }
+            }
         }
 
-        reached = [.. reached, root];
-        foreach (var neighbor in neighbors)
+        if (added)
         {
-            if (reached.Contains(neighbor))
-            {
-                result.Add(new RegoArray(path.ToArray())); // a cycle ends the path
-            }
-            else
-            {
-                BuildPaths(graph, neighbor, path, result, reached, cancellationToken);
-            }
+            onPath.Remove(root);
         }
+
+        path.RemoveAt(path.Count - 1);
     }
 }

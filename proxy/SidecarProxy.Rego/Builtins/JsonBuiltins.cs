@@ -1,11 +1,10 @@
-using System.Text.Json;
 using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Rego.Builtins;
 
 /// <summary>
 /// json.marshal/unmarshal/is_valid/marshal_with_options (OPA's topdown/encoding.go) and
-/// json.filter/remove/patch (topdown/json.go). json.verify_schema and json.match_schema are not provided.
+/// json.filter/remove/patch (topdown/json.go), json.verify_schema/match_schema (topdown/jsonschema.go).
 /// </summary>
 internal static class JsonBuiltins
 {
@@ -15,19 +14,64 @@ internal static class JsonBuiltins
         registry.Add("json.marshal", 1, (_, a) => new RegoString(JsonGoWriter.Marshal(a[0])));
         registry.Add("json.marshal_with_options", 2, MarshalWithOptions);
         registry.Add("json.unmarshal", 1, (_, a) => Unmarshal(Operands.String(a, 0)));
-        registry.Add("json.is_valid", 1, (_, a) => RegoBoolean.From(a[0] is RegoString s && RegoJson.TryParse(s.Value, out RegoValue _)));
+        registry.Add("json.is_valid", 1, (_, a) => RegoBoolean.From(a[0] is RegoString s && JsonGoReader.IsValid(s.Value)));
         registry.Add("json.filter", 2, Filter);
         registry.Add("json.remove", 2, Remove);
         registry.Add("json.patch", 2, (_, a) => JsonPatch.Apply(a[0], Operands.Array(a, 1)));
+        registry.Add("json.verify_schema", 1, VerifySchema);
+        registry.Add("json.match_schema", 2, MatchSchema);
+    }
+
+    // A schema or document is JSON text or an object/array value.
+    private static RegoValue LoadSchemaOperand(RegoValue value) => value switch
+    {
+        RegoString s => JsonGoReader.IsValid(s.Value) ? JsonGoReader.Parse(s.Value) : throw new FormatException("invalid JSON string"),
+        RegoObject or RegoArray => value,
+        _ => throw new FormatException("wrong type, expected string or object"),
+    };
+
+    private static RegoArray VerifySchema(BuiltinContext context, RegoValue[] args)
+    {
+        try
+        {
+            JsonSchema.Compile(LoadSchemaOperand(args[0]));
+            return new RegoArray([RegoBoolean.True, RegoNull.Instance]);
+        }
+        catch (FormatException ex)
+        {
+            return new RegoArray([RegoBoolean.False, new RegoString("jsonschema: " + ex.Message)]);
+        }
+    }
+
+    private static RegoArray MatchSchema(BuiltinContext context, RegoValue[] args)
+    {
+        try
+        {
+            var document = LoadSchemaOperand(args[0]);
+            var schema = JsonSchema.Compile(LoadSchemaOperand(args[1]));
+            var errors = schema.Validate(document);
+            var items = errors.Select(e => (RegoValue)RegoObject.FromStrings(
+            [
+                new("error", new RegoString(JsonSchema.Describe(e))),
+                new("type", new RegoString(e.Type)),
+                new("field", new RegoString(e.Field)),
+                new("desc", new RegoString(e.Description)),
+            ])).ToArray();
+            return new RegoArray([RegoBoolean.From(items.Length == 0), new RegoArray(items)]);
+        }
+        catch (FormatException ex)
+        {
+            throw new BuiltinErrorException(ex.Message, ex);
+        }
     }
 
     private static RegoValue Unmarshal(string text)
     {
         try
         {
-            return RegoJson.Parse(text);
+            return JsonGoReader.Parse(text);
         }
-        catch (JsonException ex)
+        catch (JsonGoReader.SyntaxException ex)
         {
             throw new BuiltinErrorException(ex.Message, ex);
         }
@@ -40,21 +84,24 @@ internal static class JsonBuiltins
         var prefix = string.Empty;
         var implicitPretty = false;
         bool? explicitPretty = null;
+        var index = -1;
         foreach (var (k, v) in options.Entries)
         {
+            // OPA reports the option's position where an operand number would go.
+            index++;
             if (k is not RegoString key)
             {
-                throw new BuiltinTypeException($"operand 2 failed to stringify key {k} at index 0: operand 0 must be string but got {k.TypeName}");
+                throw new BuiltinTypeException($"operand 2 failed to stringify key {k} at index {index}: operand {index} must be string but got {k.TypeName}");
             }
 
             switch (key.Value)
             {
                 case "prefix":
-                    prefix = v is RegoString p ? p.Value : throw new BuiltinTypeException($"operand 2 key prefix failed cast to string: operand 0 must be string but got {v.TypeName}");
+                    prefix = v is RegoString p ? p.Value : throw new BuiltinTypeException($"operand 2 key prefix failed cast to string: operand {index} must be string but got {v.TypeName}");
                     implicitPretty = true;
                     break;
                 case "indent":
-                    indent = v is RegoString i ? i.Value : throw new BuiltinTypeException($"operand 2 key indent failed cast to string: operand 0 must be string but got {v.TypeName}");
+                    indent = v is RegoString i ? i.Value : throw new BuiltinTypeException($"operand 2 key indent failed cast to string: operand {index} must be string but got {v.TypeName}");
                     implicitPretty = true;
                     break;
                 case "pretty":
@@ -78,6 +125,7 @@ internal static class JsonBuiltins
 
     private static RegoValue FilterValue(RegoValue value, JsonPaths.Node? filter)
     {
+        JsonStackGuard.Ensure();
         if (filter is null)
         {
             return value;
@@ -142,6 +190,7 @@ internal static class JsonBuiltins
     // present=false means the remove tree has no entry here (the paths diverged): keep the value.
     private static RegoValue? RemoveValue(RegoValue value, JsonPaths.Node? remove, bool present)
     {
+        JsonStackGuard.Ensure();
         if (!present)
         {
             return value;

@@ -29,6 +29,8 @@ internal static class JsonGoWriter
 
     private static void Write(StringBuilder sb, RegoValue value, string? prefix, string? indent, int depth)
     {
+        JsonStackGuard.Ensure();
+
         switch (value)
         {
             case RegoNull:

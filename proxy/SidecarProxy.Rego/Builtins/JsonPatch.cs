@@ -95,6 +95,7 @@ internal static class JsonPatch
 
     private static RegoValue Insert(RegoValue? doc, ReadOnlySpan<RegoValue> path, RegoValue value)
     {
+        JsonStackGuard.Ensure();
         if (path.Length == 0)
         {
             return value;
@@ -135,6 +136,7 @@ internal static class JsonPatch
 
     private static RegoValue? Delete(RegoValue? doc, ReadOnlySpan<RegoValue> path)
     {
+        JsonStackGuard.Ensure();
         var parent = doc ?? throw new PatchFailedException();
         if (path.Length == 0)
         {

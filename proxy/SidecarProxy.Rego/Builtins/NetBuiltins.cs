@@ -10,6 +10,8 @@ namespace SidecarProxy.Rego.Builtins;
 /// </summary>
 internal static class NetBuiltins
 {
+    private const int MaxExpand = 1 << 22;
+
     public static void Register(BuiltinRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -55,6 +57,13 @@ internal static class NetBuiltins
         var network = ParseCIDR(text) ?? throw new BuiltinErrorException($"invalid CIDR address: {text}");
         var first = ToInteger(network.Address);
         var count = BigInteger.One << (network.Bits - network.Prefix);
+
+        // OPA has no limit, but a /0 would exhaust memory long before any deadline: refuse huge ranges.
+        if (count > MaxExpand)
+        {
+            throw new BuiltinErrorException($"CIDR {text} has more than {MaxExpand} addresses");
+        }
+
         var result = new List<RegoValue>();
         for (var i = BigInteger.Zero; i < count; i++)
         {

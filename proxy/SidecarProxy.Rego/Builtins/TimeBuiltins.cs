@@ -21,6 +21,19 @@ internal static class TimeBuiltins
         registry.Add("time.weekday", 1, (_, a) => new RegoString(ZonedTime(a[0]).Time.Civil.Weekday.ToString()));
         registry.Add("time.add_date", 4, AddDate);
         registry.Add("time.diff", 2, Diff);
+        registry.Add(new BuiltinDefinition("test.sleep", 1, Sleep) { NonDeterministic = true });
+    }
+
+    // Policies may call test.sleep (OPA ships it for tests); it is capped so a policy cannot hold a request for long.
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(1);
+
+    private static RegoNull Sleep(BuiltinContext context, RegoValue[] args)
+    {
+        var ns = TimeDuration.Parse(Operands.String(args, 0));
+        var duration = TimeSpan.FromTicks(Math.Clamp(ns / 100, 0, MaxSleep.Ticks));
+        context.CancellationToken.WaitHandle.WaitOne(duration);
+        context.CancellationToken.ThrowIfCancellationRequested();
+        return RegoNull.Instance;
     }
 
     private static RegoNumber NowNs(BuiltinContext context, RegoValue[] args)

@@ -29,7 +29,23 @@ public static partial class RegoYaml
             return RegoNull.Instance;
         }
 
-        return Convert(stream.Documents[0].RootNode, 0);
+        var budget = new NodeBudget();
+        return Convert(stream.Documents[0].RootNode, 0, budget);
+    }
+
+    // Aliases share nodes, so a small document can expand enormously ("billion laughs"): cap the expansion.
+    private sealed class NodeBudget
+    {
+        private const int MaxNodes = 1_000_000;
+        private int _used;
+
+        public void Spend()
+        {
+            if (++_used > MaxNodes)
+            {
+                throw new FormatException("document expands to too many nodes");
+            }
+        }
     }
 
     /// <summary>An error message shaped like go-yaml's ("yaml: line 1: did not find expected ',' or ']'").</summary>
@@ -55,8 +71,9 @@ public static partial class RegoYaml
         return line > 0 ? $"yaml: line {line}: {message}" : $"yaml: {message}";
     }
 
-    private static RegoValue Convert(YamlNode node, int depth)
+    private static RegoValue Convert(YamlNode node, int depth, NodeBudget budget)
     {
+        budget.Spend();
         if (depth > 1000)
         {
             throw new FormatException("document nested too deeply");
@@ -71,7 +88,7 @@ public static partial class RegoYaml
                     var items = new RegoValue[sequence.Children.Count];
                     for (var i = 0; i < items.Length; i++)
                     {
-                        items[i] = Convert(sequence.Children[i], depth + 1);
+                        items[i] = Convert(sequence.Children[i], depth + 1, budget);
                     }
 
                     return new RegoArray(items);
@@ -86,7 +103,7 @@ public static partial class RegoYaml
                         if (k is YamlScalarNode { Value: "<<", Style: ScalarStyle.Plain })
                         {
                             // A merge key: its mapping (or sequence of mappings) supplies keys not written here.
-                            switch (Convert(v, depth + 1))
+                            switch (Convert(v, depth + 1, budget))
                             {
                                 case RegoObject o:
                                     merged.Add(o);
@@ -101,7 +118,7 @@ public static partial class RegoYaml
                             continue;
                         }
 
-                        map[new RegoString(KeyText(k))] = Convert(v, depth + 1);
+                        map[new RegoString(KeyText(k))] = Convert(v, depth + 1, budget);
                     }
 
                     foreach (var o in merged)
@@ -250,7 +267,10 @@ public static partial class RegoYaml
     [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex FloatPattern();
 
-    /// <summary>Writes a value as YAML in go-yaml v2's block style (keys sorted, sets as sorted sequences).</summary>
+    /// <summary>
+    /// Writes a value as YAML in go-yaml v2's block style (keys sorted, sets as sorted sequences).
+    /// Throws <see cref="FormatException"/> for values nested too deeply to write.
+    /// </summary>
     public static string Serialize(RegoValue value)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -261,6 +281,11 @@ public static partial class RegoYaml
 
     private static void WriteNode(StringBuilder sb, RegoValue value, int indent, bool inSequence)
     {
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new FormatException("value nested too deeply");
+        }
+
         switch (value)
         {
             case RegoObject o when o.Count > 0:
@@ -360,13 +385,10 @@ public static partial class RegoYaml
 
     private static string StringScalar(string s, int indent)
     {
-        if (s.Contains('\n', StringComparison.Ordinal) && !NeedsDoubleQuotes(s))
+        if (s.Contains('\n', StringComparison.Ordinal) && !NeedsDoubleQuotes(s) && !s.EndsWith("\n\n", StringComparison.Ordinal)
+            && !s.Contains(" \n", StringComparison.Ordinal) && !s.Contains("\n ", StringComparison.Ordinal) && !s.EndsWith(' '))
         {
             var sb = new StringBuilder(s.EndsWith('\n') ? "|" : "|-");
-            if (s.Length > 0 && s[0] == ' ')
-            {
-                sb.Append('2');
-            }
 
             var lines = s.EndsWith('\n') ? s[..^1].Split('\n') : s.Split('\n');
             foreach (var line in lines)
@@ -382,7 +404,7 @@ public static partial class RegoYaml
         }
 
         // Words YAML 1.1 readers (go-yaml v2 among them) take as booleans are quoted too, as go-yaml v2 writes them.
-        if (ResolvesToNonString(s) || NeedsDoubleQuotes(s) || Yaml11Booleans.Contains(s))
+        if (ResolvesToNonString(s) || NeedsDoubleQuotes(s) || Yaml11Booleans.Contains(s) || LooksNumeric(s) || s.Contains('\n', StringComparison.Ordinal))
         {
             return DoubleQuoted(s);
         }
@@ -394,6 +416,29 @@ public static partial class RegoYaml
     {
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
     };
+
+    // YAML 1.1 readers also take 1_000, 0b101 or 017 as numbers: quote anything number-like that 1.2 reads as text.
+    private static bool LooksNumeric(string s)
+    {
+        if (s.Length == 0 || !(char.IsAsciiDigit(s[0]) || s[0] is '-' or '+' or '.'))
+        {
+            return false;
+        }
+
+        var plain = s.Replace("_", string.Empty, StringComparison.Ordinal);
+        var body = plain.TrimStart('-', '+');
+        if (body.Length > 2 && body[0] == '0' && body[1] is 'b' or 'B')
+        {
+            return body[2..].All(c => c is '0' or '1');
+        }
+
+        if (body.Length > 1 && body[0] == '0' && body.All(char.IsAsciiDigit))
+        {
+            return true; // 017: octal to a YAML 1.1 reader
+        }
+
+        return TryParseGoInt(plain, out _) || FloatPattern().IsMatch(plain);
+    }
 
     private static bool ResolvesToNonString(string s)
     {
@@ -411,7 +456,7 @@ public static partial class RegoYaml
     {
         foreach (var c in s)
         {
-            if ((c < 0x20 && c != '\n') || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == '\uFEFF')
+            if ((c < 0x20 && c != '\n') || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c is '\uFEFF' or '\u2028' or '\u2029')
             {
                 return true;
             }
@@ -420,28 +465,23 @@ public static partial class RegoYaml
         return false;
     }
 
+    // Plain style only for unremarkable text; anything that could be read as YAML syntax is single-quoted.
     private static bool CanBePlain(string s)
     {
-        if (s.Length == 0 || s[0] == ' ' || s[^1] == ' ')
+        if (s.Length == 0 || s[0] is ' ' or '-' or '.' or '+' or '(' or '$' or '=' or '~' or '^' or '/' || s[^1] == ' ')
         {
             return false;
         }
 
-        if ("-?:,[]{}#&*!|>'\"%@`".Contains(s[0], StringComparison.Ordinal))
+        foreach (var c in s)
         {
-            // "-", "?" and ":" may start a plain scalar only when followed by a non-space.
-            if (!((s[0] is '-' or '?' or ':') && s.Length > 1 && s[1] != ' '))
+            if (!(char.IsLetterOrDigit(c) || c is ' ' or '_' or '-' or '.' or '/' or '+' or '(' or ')' or '$' or '=' or '~' or '^'))
             {
                 return false;
             }
         }
 
-        if (s.Contains(": ", StringComparison.Ordinal) || s.Contains(" #", StringComparison.Ordinal) || s.EndsWith(':'))
-        {
-            return false;
-        }
-
-        return !s.StartsWith("---", StringComparison.Ordinal) && !s.StartsWith("...", StringComparison.Ordinal);
+        return true;
     }
 
     private static string DoubleQuoted(string s)
@@ -458,9 +498,13 @@ public static partial class RegoYaml
                 case '\r': sb.Append("\\r"); break;
                 case '\0': sb.Append("\\0"); break;
                 default:
-                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == '\uFEFF')
+                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f))
                     {
                         sb.Append("\\x").Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
+                    }
+                    else if (c is '\uFEFF' or '\u2028' or '\u2029')
+                    {
+                        sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
                     }
                     else
                     {

@@ -29,6 +29,18 @@ public sealed class EncodingBuiltinsTests
         Assert.StartsWith("illegal base64 data at input byte", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("aGVsbG8", 4)]
+    [InlineData("aGVsbG=", 7)]
+    [InlineData("aGVsbG=x", 6)]
+    [InlineData("aGVsbG8==", 8)]
+    [InlineData("aG!s", 2)]
+    [InlineData("a===", 1)]
+    public void Base64_ErrorOffsets_MatchGo(string text, int offset)
+    {
+        Assert.Equal($"illegal base64 data at input byte {offset}", Throws<BuiltinErrorException>("base64.decode", S(text)).Message);
+    }
+
     [Fact]
     public void Base64_SkipsLineBreaks()
     {
@@ -182,10 +194,10 @@ public sealed class EncodingBuiltinsTests
     [Fact]
     public void Yaml_MarshalThenUnmarshal_RoundTrips()
     {
-        var value = Arr(RegoObject.FromStrings([new("foo", Set(N(1), N(2), N(3)))]), S("multi\nline"), S("null"), J("""{"nested":{"deep":[[1,2],[]],"empty":{}}}"""));
+        var value = Arr(RegoObject.FromStrings([new("foo", Set(N(1), N(2), N(3)))]), S("multi\nline"), S("null"), S("a\u2028b\u0085c\td"), S("  lead\n\n"), S("- x"), S("#c"), S("😀"), J("""{"nested":{"deep":[[1,2],[]],"empty":{}}}"""));
         var yaml = Assert.IsType<RegoString>(Call("yaml.marshal", value));
         var back = Call("yaml.unmarshal", yaml);
-        Assert.Equal(J("""[{"foo":[1,2,3]},"multi\nline","null",{"nested":{"deep":[[1,2],[]],"empty":{}}}]"""), back);
+        Assert.Equal(J("""[{"foo":[1,2,3]},"multi\nline","null","a\u2028b\u0085c\td","  lead\n\n","- x","#c","😀",{"nested":{"deep":[[1,2],[]],"empty":{}}}]"""), back);
     }
 
     [Fact]
@@ -202,5 +214,37 @@ public sealed class EncodingBuiltinsTests
     public void Yaml_Unmarshal_Scalars(string yaml, string json)
     {
         AssertValue(json, Call("yaml.unmarshal", S(yaml.Replace("\\n", "\n", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public void Yaml_AliasBomb_IsRejected()
+    {
+        var sb = new System.Text.StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (var i = 1; i < 9; i++)
+        {
+            sb.Append($"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n");
+        }
+
+        Throws<BuiltinErrorException>("yaml.unmarshal", S(sb.ToString()));
+        Assert.Equal(RegoBoolean.False, Call("yaml.is_valid", S(sb.ToString())));
+    }
+
+    [Fact]
+    public void Yaml_DuplicateKey_IsError()
+    {
+        Throws<BuiltinErrorException>("yaml.unmarshal", S("a: 1\na: 2\n"));
+    }
+
+    [Theory]
+    [InlineData("1_000", "\"1_000\"\n")]
+    [InlineData("0b101", "\"0b101\"\n")]
+    [InlineData("yes", "\"yes\"\n")]
+    [InlineData("1.2.3", "1.2.3\n")]
+    [InlineData("017", "\"017\"\n")]
+    [InlineData("v1.2.3", "v1.2.3\n")]
+    [InlineData("hello world", "hello world\n")]
+    public void Yaml_Marshal_QuotesTextThatYaml11ReadersWouldRetype(string text, string yaml)
+    {
+        Assert.Equal(S(yaml), Call("yaml.marshal", S(text)));
     }
 }

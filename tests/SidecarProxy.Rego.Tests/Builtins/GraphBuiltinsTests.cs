@@ -29,4 +29,14 @@ public sealed class GraphBuiltinsTests
         AssertValue("""[["e"]]""", Call("graph.reachable_paths", J(Graph), Arr(S("e"))));
         AssertValue("""[["d"]]""", Call("graph.reachable_paths", J(Graph), Arr(S("d"))));
     }
+
+    [Fact]
+    public void ReachablePaths_LongChain_DoesNotOverflowTheStack()
+    {
+        var edges = Enumerable.Range(0, 100_000).Select(i => new KeyValuePair<string, SidecarProxy.Rego.Values.RegoValue>($"n{i}", Arr(S($"n{i + 1}"))));
+        var graph = SidecarProxy.Rego.Values.RegoObject.FromStrings(edges);
+        var ex = Record.Exception(() => Call("graph.reachable_paths", graph, Arr(S("n0"))));
+        Assert.True(ex is null or BuiltinErrorException, ex?.GetType().Name);
+        Assert.NotNull(Call("graph.reachable", graph, Arr(S("n0"))));
+    }
 }

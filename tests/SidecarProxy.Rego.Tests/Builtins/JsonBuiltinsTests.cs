@@ -147,4 +147,42 @@ public sealed class JsonBuiltinsTests
         var result = Call("json.patch", RegoObject.FromStrings([new("s", Set(N(1)))]), J("""[{"op":"add","path":["s", 2],"value":2}]"""));
         Assert.Equal(RegoObject.FromStrings([new("s", Set(N(1), N(2)))]), result);
     }
+
+    [Fact]
+    public void Unmarshal_LoneSurrogateEscape_BecomesReplacementCharacter()
+    {
+        Assert.Equal(S("a\uFFFDb"), Call("json.unmarshal", S("\"a\\ud800b\"")));
+        Assert.Equal(RegoBoolean.True, Call("json.is_valid", S("\"\\udc00\"")));
+    }
+
+    [Fact]
+    public void Unmarshal_DeepNesting_IsAccepted()
+    {
+        var deep = new string('[', 1000) + new string(']', 1000);
+        Assert.Equal(RegoBoolean.True, Call("json.is_valid", S(deep)));
+        var value = Call("json.unmarshal", S(deep));
+        Assert.NotNull(value);
+        Assert.Equal(S(deep), Call("json.marshal", value));
+    }
+
+    [Theory]
+    [InlineData("plainstring", "invalid character 'p' looking for beginning of value")]
+    [InlineData("{", "unexpected EOF")]
+    [InlineData("", "EOF")]
+    [InlineData("[1,]", "invalid character ']' looking for beginning of value")]
+    [InlineData("{\"a\" 1}", "invalid character '1' after object key")]
+    [InlineData("{\"a\":1 \"b\"}", "invalid character '\"' after object key:value pair")]
+    [InlineData("[1 2]", "invalid character '2' after array element")]
+    [InlineData("{1:2}", "invalid character '1' looking for beginning of object key string")]
+    [InlineData("tru", "unexpected EOF")]
+    [InlineData("trux", "invalid character 'x' in literal true (expecting 'e')")]
+    [InlineData("01", "invalid character '1' after top-level value")]
+    [InlineData("1.", "unexpected EOF")]
+    [InlineData("1.x", "invalid character 'x' after decimal point in numeric literal")]
+    [InlineData("\"\\q\"", "invalid character 'q' in string escape code")]
+    public void Unmarshal_SyntaxErrors_ReadLikeGo(string text, string message)
+    {
+        Assert.Equal(message, Throws<BuiltinErrorException>("json.unmarshal", S(text)).Message);
+        Assert.Equal(RegoBoolean.False, Call("json.is_valid", S(text)));
+    }
 }

@@ -105,4 +105,10 @@ public sealed class NetBuiltinsTests
     {
         Assert.False(SidecarProxy.Rego.Builtins.BuiltinRegistry.Default.Contains("net.lookup_ip_addr"));
     }
+
+    [Fact]
+    public void CidrExpand_HugeRange_IsRefused()
+    {
+        Assert.Equal("CIDR ::/0 has more than 4194304 addresses", Throws<BuiltinErrorException>("net.cidr_expand", S("::/0")).Message);
+    }
 }

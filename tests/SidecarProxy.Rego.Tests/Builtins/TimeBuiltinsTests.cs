@@ -7,6 +7,13 @@ namespace SidecarProxy.Rego.Tests.Builtins;
 public sealed class TimeBuiltinsTests
 {
     [Fact]
+    public void TestSleep_ReturnsNullAndRejectsBadDurations()
+    {
+        Assert.Equal(RegoNull.Instance, Call("test.sleep", S("1ms")));
+        Throws<BuiltinErrorException>("test.sleep", S("soon"));
+    }
+
+    [Fact]
     public void NowNs_IsTheContextClock()
     {
         Assert.Equal(RegoNumber.Parse("1709294400000000000"), Call("time.now_ns"));
