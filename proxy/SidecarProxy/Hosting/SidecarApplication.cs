@@ -13,6 +13,7 @@ using SidecarProxy.Denials;
 using SidecarProxy.Dev;
 using SidecarProxy.Health;
 using SidecarProxy.Identity;
+using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Revocation;
@@ -67,6 +68,8 @@ internal static class SidecarApplication
             // YARP's first configuration load throws with every route/cluster error inside.
             throw new StartupException([.. inner.InnerExceptions.Select(e => "ReverseProxy: " + e.Message)]);
         }
+
+        app.UseSidecarObservability();
 
         if (app.Environment.IsDevelopment() && options.Dev.DemoUpstream is not null)
         {
@@ -130,6 +133,7 @@ internal static class SidecarApplication
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, SidecarKestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
 
+        services.AddSidecarObservability();
         services.AddSingleton<ProxyEvents>();
         services.AddSingleton<DenialResponder>();
         services.AddSingleton<StrippedHeaders>();

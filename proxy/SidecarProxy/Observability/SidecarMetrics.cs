@@ -172,6 +172,8 @@ internal sealed class SidecarMetrics
         foreach (var tool in tools)
         {
             Requests.WithLabels(tool, "allow", "200");
+            RequestDuration.WithLabels(tool);
+            UpstreamDuration.WithLabels(tool);
         }
     }
 }
