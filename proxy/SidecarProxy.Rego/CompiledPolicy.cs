@@ -35,7 +35,11 @@ public sealed class CompiledPolicy
     public RegoValue? Evaluate(string path, RegoValue? input, EvaluationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var node = _paths.GetOrAdd(path, p => CompilePath(p));
+        if (!_paths.TryGetValue(path, out var node))
+        {
+            node = _paths.GetOrAdd(path, CompilePath(path));
+        }
+
         return Run(input, options, c =>
         {
             RegoValue? result = null;
@@ -52,7 +56,11 @@ public sealed class CompiledPolicy
     public IReadOnlyList<IReadOnlyDictionary<string, RegoValue>> Query(string query, RegoValue? input, EvaluationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var q = _queries.GetOrAdd(query, CompileQuery);
+        if (!_queries.TryGetValue(query, out var q))
+        {
+            q = _queries.GetOrAdd(query, CompileQuery(query));
+        }
+
         return Run(input, options, c => q.Run(c));
     }
 

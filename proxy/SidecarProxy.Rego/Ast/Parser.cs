@@ -80,6 +80,9 @@ internal sealed class Parser
     private bool KeywordAsName() =>
         PeekTok().Kind == TokenKind.Dot && !PeekTok().SpaceBefore && PeekTok(2).Kind == TokenKind.Ident && !PeekTok(2).SpaceBefore;
 
+    /// <summary>The builtin <c>contains(s, t)</c> shares its name with the keyword.</summary>
+    private bool ContainsCall() => IsIdent("contains") && PeekTok().Kind == TokenKind.LParen && !PeekTok().SpaceBefore;
+
     private bool IsIdent(string text) => Tok.Kind == TokenKind.Ident && Tok.Text == text;
 
     /// <summary>The keyword <paramref name="text"/> used as a keyword (not as a name like <c>if.foo</c>).</summary>
@@ -429,7 +432,7 @@ internal sealed class Parser
     {
         var start = Tok;
         Literal lit;
-        if (IsKeyword(Tok) && KeywordAsName())
+        if (IsKeyword(Tok) && (KeywordAsName() || ContainsCall()))
         {
             lit = ParseExprLiteral(start);
         }
@@ -664,6 +667,22 @@ internal sealed class Parser
                 {
                     _i++;
                     var inner = Expr(true);
+                    if (Tok.Kind == TokenKind.Comma)
+                    {
+                        // (k, v in xs)
+                        _i++;
+                        var v = Expr(true, noIn: true);
+                        var inTok = Tok;
+                        if (!IsKw("in"))
+                        {
+                            throw Unexpected("in");
+                        }
+
+                        _i++;
+                        var coll = Expr(true, noIn: true);
+                        inner = new CallTerm(L(inTok), new VarTerm(L(inTok), "internal.member_3"), [inner, v, coll]) { IsOperator = true };
+                    }
+
                     Expect(TokenKind.RParen, ")");
                     return inner;
                 }
@@ -672,7 +691,7 @@ internal sealed class Parser
                 return ArrayOrComprehension();
             case TokenKind.LBrace:
                 return BraceTerm();
-            case TokenKind.Ident when IsKeyword(t) && KeywordAsName():
+            case TokenKind.Ident when IsKeyword(t) && (KeywordAsName() || ContainsCall()):
                 _i++;
                 return new VarTerm(L(t), t.Text);
             case TokenKind.Ident:
@@ -775,6 +794,11 @@ internal sealed class Parser
                         if (Tok.Kind == TokenKind.Comma)
                         {
                             _i++;
+                            if (Tok.Kind == TokenKind.RParen)
+                            {
+                                break;
+                            }
+
                             continue;
                         }
 

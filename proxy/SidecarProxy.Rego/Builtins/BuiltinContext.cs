@@ -23,5 +23,8 @@ public sealed class BuiltinContext
     public bool StrictBuiltinErrors { get; }
 
     /// <summary>Per-query cache for builtins that must return the same value within a query (e.g. uuid.rfc4122 per seed).</summary>
-    public ConcurrentDictionary<string, object> QueryCache { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, object> QueryCache => LazyInitializer.EnsureInitialized(ref _queryCache, static () => new ConcurrentDictionary<string, object>(StringComparer.Ordinal));
+
+    // Created on first use: most queries never need it, and evaluation is per request.
+    private ConcurrentDictionary<string, object>? _queryCache;
 }

@@ -30,5 +30,34 @@ internal static class TypeBuiltins
             RegoKind.Object => Names[5],
             _ => Names[6],
         });
+        registry.Add("to_number", 1, ToNumber);
+    }
+
+    private static RegoValue ToNumber(BuiltinContext context, RegoValue[] args) => args[0] switch
+    {
+        RegoNull => RegoNumber.Zero,
+        RegoBoolean b => b.Value ? RegoNumber.One : RegoNumber.Zero,
+        RegoNumber n => n,
+        RegoString s => ParseNumber(s.Value),
+        _ => throw Operands.TypeError(args, 0, "one of {null, boolean, number, string}"),
+    };
+
+    private static RegoNumber ParseNumber(string text)
+    {
+        // Go's strconv.ParseFloat syntax: optional sign, digits, fraction, exponent (no spaces, no Inf/NaN here).
+        var t = text.StartsWith('+') ? text[1..] : text;
+        if (t.Length == 0 || t.Contains(' ', StringComparison.Ordinal) || !RegoNumber.TryParse(t, out var n))
+        {
+            throw new BuiltinErrorException($"strconv.ParseFloat: parsing {Quote(text)}: invalid syntax");
+        }
+
+        return n;
+    }
+
+    private static string Quote(string s)
+    {
+        var sb = new System.Text.StringBuilder();
+        RegoJson.WriteJsonString(sb, s);
+        return sb.ToString();
     }
 }

@@ -9,7 +9,7 @@ internal sealed partial class PolicyCompiler
 {
     private sealed class TrueLiteral : LNode
     {
-        public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => k();
+        public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => Next is null ? k() : Next.Run(c, f, k);
     }
 
     // ------------------------------------------------------------------ queries

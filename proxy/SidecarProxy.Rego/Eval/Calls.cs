@@ -103,32 +103,24 @@ internal abstract class CallNodeBase(TNode[] args) : TNode
     }
 
     /// <summary>Calls whatever a <c>with</c> put in place of a function.</summary>
-    public static bool CallMock(EvalContext c, object target, FunctionMock mock, RegoValue[] argv, Ast.Loc loc, Func<RegoValue, bool> k)
+    public static bool CallMock(EvalContext c, FunctionMock mock, RegoValue[] argv, Ast.Loc loc, Func<RegoValue, bool> k)
     {
         if (mock.Value is not null)
         {
             return k(mock.Value);
         }
 
-        // The replacement runs without the replacement of its own target in force, so it may call the original.
+        // As in OPA, a replacement runs with no replacements in force (it may call the original it replaces).
         var saved = c.Mocks!;
-        var without = new Dictionary<object, FunctionMock>(saved, ReferenceEqualityComparer.Instance);
-        without.Remove(target);
         RegoValue? result = null;
         var found = false;
-        c.Mocks = without.Count == 0 ? null : without;
+        c.Mocks = null;
         var savedCache = c.Cache;
         c.Cache = new object?[savedCache.Length];
         try
         {
             if (mock.Builtin is not null)
             {
-                object key = mock.Builtin;
-                if (c.Mocks is not null && c.Mocks.TryGetValue(key, out var inner))
-                {
-                    return CallMock(c, key, inner, argv, loc, k);
-                }
-
                 var results = new List<RegoValue>();
                 CallBuiltin(c, mock.Builtin, argv, loc, v =>
                 {
@@ -167,7 +159,7 @@ internal sealed class BuiltinCallNode(BuiltinDefinition def, TNode[] args) : Cal
     {
         if (c.Mocks is not null && c.Mocks.TryGetValue(def, out var mock))
         {
-            return CallMock(c, def, mock, argv, Loc, k);
+            return CallMock(c, mock, argv, Loc, k);
         }
 
         return CallBuiltin(c, def, argv, Loc, k);
@@ -180,7 +172,7 @@ internal sealed class FunctionCallNode(FunctionGroup group, TNode[] args) : Call
     {
         if (c.Mocks is not null && c.Mocks.TryGetValue(group, out var mock))
         {
-            return CallMock(c, group, mock, argv, Loc, k);
+            return CallMock(c, mock, argv, Loc, k);
         }
 
         var r = group.Call(c, argv, Loc);

@@ -27,13 +27,95 @@ internal sealed class DataRefNode : TNode
         _start = start;
         _startIndex = startIndex;
         _startValue = startValue;
-        _simple = Array.TrueForAll(keys, k => k.IsSimple && k is not VarNode);
+        _simple = Array.TrueForAll(keys, k => k.IsSimple && (k is not VarNode v || v.KnownBound));
     }
 
-    public override bool IsSimple => false;
+    public override bool IsSimple => _simple;
+
+    public override RegoValue? Value(EvalContext c, RegoValue?[] f)
+    {
+        if (c.DataOverrides is null)
+        {
+            if (_start is null)
+            {
+                return IndexFrom(c, f, _startValue, _startIndex);
+            }
+
+            var node = _start;
+            var i = _startIndex;
+            while (true)
+            {
+                if (node.Rules is not null)
+                {
+                    var v = node.Children.Count == 0 ? node.Rules.Value(c) : Materialize(c, node);
+                    return IndexFrom(c, f, v, i);
+                }
+
+                if (node.IsFunctionOnly)
+                {
+                    return null;
+                }
+
+                if (i == _keys.Length)
+                {
+                    return Materialize(c, node);
+                }
+
+                var kv = _keys[i].Value(c, f);
+                if (kv is null)
+                {
+                    return null;
+                }
+
+                if (kv is RegoString s && node.Children.TryGetValue(s.Value, out var child))
+                {
+                    node = child;
+                    i++;
+                    continue;
+                }
+
+                if (node.Base is RegoObject bo && (bo.TryGetValue(kv, out var bv) || (kv is RegoNumber && bo.TryGetValue(new RegoString(kv.ToString()), out bv))))
+                {
+                    return IndexFrom(c, f, bv, i + 1);
+                }
+
+                return null;
+            }
+        }
+
+        RegoValue? result = null;
+        Eval(c, f, v =>
+        {
+            result = v;
+            return false;
+        });
+        return result;
+    }
+
+    private RegoValue? IndexFrom(EvalContext c, RegoValue?[] f, RegoValue? v, int i)
+    {
+        for (; i < _keys.Length && v is not null; i++)
+        {
+            var key = _keys[i].Value(c, f);
+            if (key is null)
+            {
+                return null;
+            }
+
+            v = RefNode.Index(v, key);
+        }
+
+        return v;
+    }
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
+        if (_simple && c.DataOverrides is null)
+        {
+            var v = Value(c, f);
+            return v is null || k(v);
+        }
+
         if (c.DataOverrides is not null)
         {
             return WalkOverridden(c, f, _root, _keys, 0, k);
@@ -47,10 +129,16 @@ internal sealed class DataRefNode : TNode
         return Walk(c, f, _start, _keys, _startIndex, k);
     }
 
-    public override bool Unify(EvalContext c, RegoValue?[] f, RegoValue v, Func<bool> k) => Eval(c, f, x => !x.Equals(v) || k());
+    public override bool Unify(EvalContext c, RegoValue?[] f, RegoValue v, Func<bool> k)
+    {
+        if (_simple)
+        {
+            var x = Value(c, f);
+            return x is null || !x.Equals(v) || k();
+        }
 
-    /// <summary>The value of the reference when it has no variables (used by Evaluate).</summary>
-    public bool IsStatic => _simple;
+        return Eval(c, f, x => !x.Equals(v) || k());
+    }
 
     public static bool Walk(EvalContext c, RegoValue?[] f, DataNode node, TNode[] keys, int i, Func<RegoValue, bool> k)
     {

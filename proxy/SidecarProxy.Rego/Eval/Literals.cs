@@ -5,37 +5,52 @@ using SidecarProxy.Rego.Values;
 namespace SidecarProxy.Rego.Eval;
 
 /// <summary>A compiled body literal: calls the continuation once per solution.</summary>
+/// <summary>
+/// A literal. Literals of a body are chained through <see cref="Next"/>, so moving on to the next literal needs no
+/// allocation: <c>k</c> is the continuation of the whole body and <see cref="Continue"/> runs the rest of it.
+/// </summary>
 internal abstract class LNode
 {
     public Loc Loc { get; init; }
 
+    /// <summary>The following literal of the same body (null for the last one, or a literal evaluated on its own).</summary>
+    public LNode? Next { get; set; }
+
     public abstract bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k);
+
+    public bool Run(EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        c.Step();
+        return Eval(c, f, k);
+    }
+
+    /// <summary>Runs the rest of the body after this literal succeeded.</summary>
+    protected bool Continue(EvalContext c, RegoValue?[] f, Func<bool> k) => Next is null ? k() : Next.Run(c, f, k);
+
+    /// <summary>The rest of the body as a continuation (allocates; for the slow paths).</summary>
+    protected Func<bool> Rest(EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        var next = Next;
+        return next is null ? k : () => next.Run(c, f, k);
+    }
 }
 
-internal sealed class BodyNode(LNode[] literals)
+internal sealed class BodyNode
 {
     public static readonly BodyNode Empty = new([]);
 
-    public LNode[] Literals { get; } = literals;
-
-    public bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => Run(c, f, 0, k);
-
-    private bool Run(EvalContext c, RegoValue?[] f, int i, Func<bool> k)
+    public BodyNode(LNode[] literals)
     {
-        if (i == Literals.Length)
+        Literals = literals;
+        for (var i = 0; i + 1 < literals.Length; i++)
         {
-            return k();
+            literals[i].Next = literals[i + 1];
         }
-
-        c.Step();
-        var next = i + 1;
-        if (next == Literals.Length)
-        {
-            return Literals[i].Eval(c, f, k);
-        }
-
-        return Literals[i].Eval(c, f, () => Run(c, f, next, k));
     }
+
+    public LNode[] Literals { get; }
+
+    public bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => Literals.Length == 0 ? k() : Literals[0].Run(c, f, k);
 }
 
 /// <summary>A term used as a statement: succeeds for each value that is not <c>false</c>.</summary>
@@ -46,10 +61,11 @@ internal sealed class TermLiteral(TNode term) : LNode
         if (term.IsSimple)
         {
             var v = term.Value(c, f);
-            return v is null || (v is RegoBoolean { Value: false }) || k();
+            return v is null || (v is RegoBoolean { Value: false }) || Continue(c, f, k);
         }
 
-        return term.Eval(c, f, v => v is RegoBoolean { Value: false } || k());
+        var rest = Rest(c, f, k);
+        return term.Eval(c, f, v => v is RegoBoolean { Value: false } || rest());
     }
 }
 
@@ -58,14 +74,49 @@ internal sealed class UnifyLiteral(TNode left, TNode right) : LNode
 {
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
-        if (right.IsGround(f))
+        if (right.IsSimple && right.IsGround(f))
         {
-            if (right.IsSimple)
+            var v = right.Value(c, f);
+            if (v is null)
             {
-                var v = right.Value(c, f);
-                return v is null || left.Unify(c, f, v, k);
+                return true;
             }
 
+            if (left is VarNode lv)
+            {
+                var cur = f[lv.Slot];
+                if (cur is not null)
+                {
+                    return !cur.Equals(v) || Continue(c, f, k);
+                }
+
+                f[lv.Slot] = v;
+                try
+                {
+                    return Continue(c, f, k);
+                }
+                finally
+                {
+                    f[lv.Slot] = null;
+                }
+            }
+
+            if (left.IsSimple && left.IsGround(f))
+            {
+                var lvv = left.Value(c, f);
+                return lvv is null || !lvv.Equals(v) || Continue(c, f, k);
+            }
+
+            return left.Unify(c, f, v, Rest(c, f, k));
+        }
+
+        return EvalSlow(c, f, Rest(c, f, k));
+    }
+
+    private bool EvalSlow(EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        if (right.IsGround(f))
+        {
             return right.Eval(c, f, v => left.Unify(c, f, v, k));
         }
 
@@ -110,7 +161,7 @@ internal sealed class UnifyLiteral(TNode left, TNode right) : LNode
         }
 
         var lit = new UnifyLiteral(a[i], b[i]);
-        return lit.Eval(c, f, () => Pairwise(c, f, a, b, i + 1, k));
+        return lit.EvalSlow(c, f, () => Pairwise(c, f, a, b, i + 1, k));
     }
 }
 
@@ -124,15 +175,53 @@ internal sealed class NotLiteral(LNode inner) : LNode
             found = true;
             return false;
         });
-        return found || k();
+        return found || Continue(c, f, k);
     }
 }
 
 /// <summary><c>some k, v in xs</c> and <c>some v in xs</c>.</summary>
 internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) : LNode
 {
-    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) =>
-        collection.Eval(c, f, coll => Iterate(c, f, coll, key, value, k));
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        if (collection.IsSimple && key is null && value is VarNode { } vn && f[vn.Slot] is null)
+        {
+            // Fast path: some x in xs, x fresh.
+            var coll = collection.Value(c, f);
+            ReadOnlySpan<RegoValue> items = coll switch
+            {
+                RegoArray a => a.Items,
+                RegoSet s => s.Items,
+                _ => default,
+            };
+            if (coll is RegoObject o)
+            {
+                var rest = Rest(c, f, k);
+                return Iterate(c, f, o, null, value, rest);
+            }
+
+            try
+            {
+                foreach (var item in items)
+                {
+                    f[vn.Slot] = item;
+                    if (!Continue(c, f, k))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+            finally
+            {
+                f[vn.Slot] = null;
+            }
+        }
+
+        var next = Rest(c, f, k);
+        return collection.Eval(c, f, coll => Iterate(c, f, coll, key, value, next));
+    }
 
     public static bool Iterate(EvalContext c, RegoValue?[] f, RegoValue coll, TNode? key, TNode value, Func<bool> k)
     {
@@ -212,7 +301,7 @@ internal sealed class EveryLiteral(TNode? key, TNode value, TNode domain, BodyNo
 
                 return true;
             });
-            return !all || k();
+            return !all || Continue(c, f, k);
         });
 }
 
@@ -220,7 +309,11 @@ internal sealed class EveryLiteral(TNode? key, TNode value, TNode domain, BodyNo
 internal sealed class WithLiteral(LNode inner, WithModifierNode[] mods) : LNode
 {
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) =>
-        WithModifierNode.Run(c, f, mods, outside => inner.Eval(c, f, () => outside(k)));
+        WithModifierNode.Run(c, f, mods, outside =>
+        {
+            var rest = Rest(c, f, k);
+            return inner.Eval(c, f, () => outside(rest));
+        });
 }
 
 internal enum WithTargetKind

@@ -158,20 +158,47 @@ internal sealed class RuleGroup
             foreach (var br in rule.Branches)
             {
                 var found = false;
-                br.Body.Eval(c, f, () => br.Value.Eval(c, f, v =>
+                if (br.Value.IsSimple)
                 {
-                    found = true;
-                    if (result is null)
+                    br.Body.Eval(c, f, () =>
                     {
-                        result = v;
-                    }
-                    else if (!result.Equals(v))
-                    {
-                        throw Errors.Conflict(br.Loc, "complete rules must not produce multiple outputs");
-                    }
+                        var v = br.Value.Value(c, f);
+                        if (v is null)
+                        {
+                            return true;
+                        }
 
-                    return !br.ConstantValue;
-                }));
+                        found = true;
+                        if (result is null)
+                        {
+                            result = v;
+                        }
+                        else if (!result.Equals(v))
+                        {
+                            throw Errors.Conflict(br.Loc, "complete rules must not produce multiple outputs");
+                        }
+
+                        return !br.ConstantValue;
+                    });
+                }
+                else
+                {
+                    br.Body.Eval(c, f, () => br.Value.Eval(c, f, v =>
+                    {
+                        found = true;
+                        if (result is null)
+                        {
+                            result = v;
+                        }
+                        else if (!result.Equals(v))
+                        {
+                            throw Errors.Conflict(br.Loc, "complete rules must not produce multiple outputs");
+                        }
+
+                        return !br.ConstantValue;
+                    }));
+                }
+
                 if (found)
                 {
                     break;

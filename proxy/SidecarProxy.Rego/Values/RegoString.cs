@@ -6,6 +6,8 @@ public sealed class RegoString : RegoValue
 {
     public static readonly RegoString Empty = new(string.Empty);
 
+    private int _hash;
+
     public RegoString(string value) => Value = value ?? throw new ArgumentNullException(nameof(value));
 
     public string Value { get; }
@@ -18,7 +20,18 @@ public sealed class RegoString : RegoValue
 
     private protected override bool EqualsSameKind(RegoValue other) => string.Equals(Value, ((RegoString)other).Value, StringComparison.Ordinal);
 
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    // Cached: strings are object keys looked up on every evaluation.
+    public override int GetHashCode()
+    {
+        var h = _hash;
+        if (h == 0)
+        {
+            h = StringComparer.Ordinal.GetHashCode(Value) | 1;
+            _hash = h;
+        }
+
+        return h;
+    }
 
     public override void WriteRego(StringBuilder sb) => RegoJson.WriteJsonString(sb, Value);
 }
