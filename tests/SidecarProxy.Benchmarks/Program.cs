@@ -1,3 +1,5 @@
 using BenchmarkDotNet.Running;
+using SidecarProxy.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// Named by a type of this assembly: the proxy's own Program is visible here too (InternalsVisibleTo).
+BenchmarkSwitcher.FromAssembly(typeof(BenchmarkPaths).Assembly).Run(args);
