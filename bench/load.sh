@@ -15,6 +15,10 @@
 # REPS interleaved repetitions (a b c d, a b c d, ...). Figures: median over repetitions.
 #
 # Usage: bash bench/load.sh            (DURATION=10s REPS=3 by default; DURATION=3s REPS=1 for a smoke run)
+#        CONFIGS="sidecar sidecar-alt" ALT_OF=sidecar ALT_ENV="DOTNET_gcServer=0" ALT_ARGS="..." bash bench/load.sh
+#                                              A/B: a second copy of (c) or (d) with other settings, interleaved
+#        PROFILE=1 REPS=0 bash bench/load.sh   CPU profile (perf, JIT symbols via perf maps) of each sidecar at 32
+#                                              connections instead of (or, with REPS>0, before) the runs
 # Needs: nginx (nginx-light), wrk, hey, the .NET SDK; installed with apt-get when missing and running as root.
 set -euo pipefail
 
@@ -31,6 +35,11 @@ BASE_PORT=${BASE_PORT:-18100}
 WORK=$(mktemp -d /tmp/sidecar-bench.XXXXXX)
 chmod 755 "$WORK" # nginx workers run as an unprivileged user and must reach their temp directories here
 CLK_TCK=$(getconf CLK_TCK)
+PROFILE=${PROFILE:-0}
+ALT_OF=${ALT_OF:-sidecar}
+ALT_ENV=${ALT_ENV:-}
+ALT_ARGS=${ALT_ARGS:-}
+WARMUP=${WARMUP:-3s}
 
 UPSTREAM_PORT=$((BASE_PORT + 0))
 MTLS_PORT=$((BASE_PORT + 1))
@@ -39,7 +48,9 @@ SIDECAR_PORT=$((BASE_PORT + 3))
 SIDECAR_OPS_PORT=$((BASE_PORT + 4))
 SIDECAR_OPA_PORT=$((BASE_PORT + 5))
 SIDECAR_OPA_OPS_PORT=$((BASE_PORT + 6))
-FWD_PORT_BASE=$((BASE_PORT + 10))   # +0 direct, +1 nginx, +2 sidecar, +3 sidecar-opa
+SIDECAR_ALT_PORT=$((BASE_PORT + 7))
+SIDECAR_ALT_OPS_PORT=$((BASE_PORT + 8))
+FWD_PORT_BASE=$((BASE_PORT + 10))   # +0 direct, +1 nginx, +2 sidecar, +3 sidecar-opa, +4 sidecar-alt
 REQUEST_PATH=/tools/demo/hello
 
 PIDS=()
@@ -130,6 +141,7 @@ target_pids() { # config: the processes whose CPU counts as "the proxy" in that 
     nginx) nginx_pids mtls ;;
     sidecar) echo "$SIDECAR_PID" ;;
     sidecar-opa) echo "$SIDECAR_OPA_PID" ;;
+    sidecar-alt) echo "$SIDECAR_ALT_PID" ;;
   esac
 }
 
@@ -139,6 +151,7 @@ forwarder_port() {
     nginx) echo $((FWD_PORT_BASE + 1)) ;;
     sidecar) echo $((FWD_PORT_BASE + 2)) ;;
     sidecar-opa) echo $((FWD_PORT_BASE + 3)) ;;
+    sidecar-alt) echo $((FWD_PORT_BASE + 4)) ;;
   esac
 }
 
@@ -170,6 +183,7 @@ measure() { # rep config load
   case $config in
     sidecar) rss=$(rss_kb "$SIDECAR_PID"); hwm=$(hwm_kb "$SIDECAR_PID") ;;
     sidecar-opa) rss=$(rss_kb "$SIDECAR_OPA_PID"); hwm=$(hwm_kb "$SIDECAR_OPA_PID") ;;
+    sidecar-alt) rss=$(rss_kb "$SIDECAR_ALT_PID"); hwm=$(hwm_kb "$SIDECAR_ALT_PID") ;;
   esac
   local cpu10k
   cpu10k=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { if (n > 0) printf "%.3f", t / hz / n * 10000; else print "NaN" }')
@@ -210,6 +224,26 @@ summarize() {
         }
       }
     }' "$OUT/raw.tsv"
+}
+
+profile() { # perf profile of each sidecar while wrk drives it at 32 connections
+  command -v perf >/dev/null || { echo "perf not installed (apt-get install -y linux-perf)" >&2; return 0; }
+  local config pid
+  for config in sidecar sidecar-opa; do
+    pid=$(target_pids "$config")
+    echo "== profile $config (pid $pid)"
+    wrk -t2 -c32 -d12s "http://127.0.0.1:$(forwarder_port "$config")$REQUEST_PATH" >"$OUT/profile-$config-wrk.txt" &
+    local load=$!
+    sleep 2
+    perf record -F 999 -g -p "$pid" -o "$WORK/perf-$config.data" -- sleep 8 >/dev/null 2>&1 || true
+    wait "$load"
+    perf report -i "$WORK/perf-$config.data" --no-children --sort symbol --stdio 2>/dev/null \
+      | grep -v '^#' | grep '%' | head -60 >"$OUT/profile-$config-self.txt" || true
+    perf report -i "$WORK/perf-$config.data" --children --sort symbol --stdio -g none 2>/dev/null \
+      | grep -v '^#' | grep '%' | head -80 >"$OUT/profile-$config-inclusive.txt" || true
+    perf report -i "$WORK/perf-$config.data" --no-children --sort dso --stdio 2>/dev/null \
+      | grep -v '^#' | grep '%' | head -20 >"$OUT/profile-$config-dso.txt" || true
+  done
 }
 
 main() {
@@ -254,7 +288,7 @@ main() {
     }
   }"
   local upstreams="" servers="" i=0 target
-  for target in "http://127.0.0.1:$UPSTREAM_PORT" "https://127.0.0.1:$MTLS_PORT" "https://127.0.0.1:$SIDECAR_PORT" "https://127.0.0.1:$SIDECAR_OPA_PORT"; do
+  for target in "http://127.0.0.1:$UPSTREAM_PORT" "https://127.0.0.1:$MTLS_PORT" "https://127.0.0.1:$SIDECAR_PORT" "https://127.0.0.1:$SIDECAR_OPA_PORT" "https://127.0.0.1:$SIDECAR_ALT_PORT"; do
     upstreams+="  upstream t$i { server ${target#*://}; keepalive 512; }
 "
     servers+="  server {
@@ -286,6 +320,8 @@ main() {
     --ReverseProxy:Routes:demo:Transforms:0:PathRemovePrefix=/tools/demo
     "--ReverseProxy:Clusters:demo:Destinations:d1:Address=http://127.0.0.1:$UPSTREAM_PORT/"
   )
+  # Perf maps name JIT-compiled methods; W^X double mapping would hide them behind memfd:doublemapper.
+  if [ "$PROFILE" = 1 ]; then export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; fi
   ASPNETCORE_ENVIRONMENT=Production "$bin/SidecarProxy" "${common[@]}" \
     "--Sidecar:Listen=https://127.0.0.1:$SIDECAR_PORT" "--Sidecar:Metrics:Listen=http://127.0.0.1:$SIDECAR_OPS_PORT" \
     >"$OUT/sidecar.log" 2>&1 &
@@ -297,6 +333,18 @@ main() {
     >"$OUT/sidecar-opa.log" 2>&1 &
   SIDECAR_OPA_PID=$!
   PIDS+=("$SIDECAR_OPA_PID")
+  if [[ " $CONFIGS " == *" sidecar-alt "* ]]; then
+    local alt_engine=()
+    [ "$ALT_OF" = sidecar-opa ] && alt_engine=(--Sidecar:Policy:Engine=opa "--Sidecar:Policy:OpaUrl=http://127.0.0.1:$STUB_PORT")
+    # shellcheck disable=SC2086
+    env ASPNETCORE_ENVIRONMENT=Production $ALT_ENV "$bin/SidecarProxy" "${common[@]}" "${alt_engine[@]}" \
+      "--Sidecar:Listen=https://127.0.0.1:$SIDECAR_ALT_PORT" "--Sidecar:Metrics:Listen=http://127.0.0.1:$SIDECAR_ALT_OPS_PORT" $ALT_ARGS \
+      >"$OUT/sidecar-alt.log" 2>&1 &
+    SIDECAR_ALT_PID=$!
+    PIDS+=("$SIDECAR_ALT_PID")
+    wait_http "http://127.0.0.1:$SIDECAR_ALT_OPS_PORT/readyz"
+    echo "sidecar-alt: a copy of $ALT_OF with env '$ALT_ENV' and args '$ALT_ARGS'" | tee -a "$OUT/machine.txt"
+  fi
   wait_http "http://127.0.0.1:$SIDECAR_OPS_PORT/readyz"
   wait_http "http://127.0.0.1:$SIDECAR_OPA_OPS_PORT/readyz"
 
@@ -309,10 +357,12 @@ main() {
   code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$(forwarder_port sidecar)$REQUEST_PATH")
   [ "$code" = 403 ] || { echo "sidecar: POST answered $code, expected 403 from the shipped policy" >&2; exit 1; }
 
-  echo "== warm-up (JIT, connection pools): 3 s per target, not recorded"
+  echo "== warm-up (JIT tiering, connection pools): $WARMUP per target, not recorded"
   for config in $CONFIGS; do
-    wrk -t2 -c64 -d3s "http://127.0.0.1:$(forwarder_port "$config")$REQUEST_PATH" >/dev/null
+    wrk -t2 -c64 -d"$WARMUP" "http://127.0.0.1:$(forwarder_port "$config")$REQUEST_PATH" >/dev/null
   done
+
+  if [ "$PROFILE" = 1 ]; then profile; fi
 
   echo "== runs"
   printf 'rep\tconfig\tload\trps\tp50_us\tp99_us\trequests\terrors\tcpu_s_per_10k\trss_kb\thwm_kb\tloadavg1\n' >"$OUT/raw.tsv"
