@@ -240,8 +240,8 @@ profile() { # perf profile of each sidecar while wrk drives it at 32 connections
     perf report -i "$WORK/perf-$config.data" --no-children --sort symbol --stdio 2>/dev/null \
       | grep -v '^#' | grep '%' | head -60 >"$OUT/profile-$config-self.txt" || true
     perf report -i "$WORK/perf-$config.data" --children --sort symbol --stdio -g none 2>/dev/null \
-      | grep -v '^#' | grep '%' | head -80 >"$OUT/profile-$config-inclusive.txt" || true
-    perf report -i "$WORK/perf-$config.data" --no-children --sort dso --stdio 2>/dev/null \
+      | grep -v "^#" | grep "%" | head -400 >"$OUT/profile-$config-inclusive.txt" || true
+    perf report -i "$WORK/perf-$config.data" --no-children --sort dso --stdio -g none 2>/dev/null \
       | grep -v '^#' | grep '%' | head -20 >"$OUT/profile-$config-dso.txt" || true
   done
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
+using Prometheus;
 using SidecarProxy.Denials;
 using SidecarProxy.Observability;
 
@@ -11,6 +12,8 @@ public class MetricsBenchmarks
 {
     private SidecarMetrics _metrics = null!;
     private SeriesCache _series = null!;
+    private Histogram.Child _withExemplars = null!;
+    private Histogram.Child _withoutExemplars = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -18,6 +21,27 @@ public class MetricsBenchmarks
         _metrics = new SidecarMetrics();
         _series = new SeriesCache(_metrics);
         _metrics.PreTouch(DenialCode.All.Select(c => c.Value), ["demo"], []);
+        _withExemplars = Histogram(null);
+        _withoutExemplars = Histogram(ExemplarBehavior.NoExemplars());
+    }
+
+    /// <summary>prometheus-net's default: every observation asks the trace context for an exemplar.</summary>
+    [Benchmark]
+    public void ObserveWithDefaultExemplars() => _withExemplars.Observe(0.000123);
+
+    /// <summary>What <see cref="SidecarMetrics"/> configures.</summary>
+    [Benchmark]
+    public void ObserveWithoutExemplars() => _withoutExemplars.Observe(0.000123);
+
+    private static Histogram.Child Histogram(ExemplarBehavior? exemplars)
+    {
+        var factory = Metrics.WithCustomRegistry(Metrics.NewCustomRegistry());
+        if (exemplars is not null)
+        {
+            factory.ExemplarBehavior = exemplars;
+        }
+
+        return factory.CreateHistogram("h_seconds", "h", new HistogramConfiguration { LabelNames = ["tool"], Buckets = SidecarMetrics.LatencyBuckets }).WithLabels("demo");
     }
 
     /// <summary>The cached children the pipeline uses.</summary>
