@@ -19,6 +19,7 @@ public class PolicyDecisionBenchmarks
     private RegoObject _input = null!;
     private EmbeddedPolicyEngine _engine = null!;
     private EnginePolicyDecisionPoint _decisionPoint = null!;
+    private RegoValue? _decisionValue;
 
     [GlobalSetup]
     public void Setup()
@@ -47,6 +48,7 @@ public class PolicyDecisionBenchmarks
         var options = new PolicyOptions { Directory = BenchmarkPaths.Policies };
         _engine = new EmbeddedPolicyEngine(options, NullLogger<EmbeddedPolicyEngine>.Instance, TimeProvider.System);
         _decisionPoint = new EnginePolicyDecisionPoint(_engine, options, new SidecarMetrics(), NullLogger<EnginePolicyDecisionPoint>.Instance);
+        _decisionValue = _engine.EvaluateAsync(_input, CancellationToken.None).GetAwaiter().GetResult().Value;
         var decision = _decisionPoint.DecideAsync(_request, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         if (!decision.Allowed)
         {
@@ -62,6 +64,19 @@ public class PolicyDecisionBenchmarks
 
     [Benchmark]
     public bool DecideShippedPolicy() => _decisionPoint.DecideAsync(_request, CancellationToken.None).GetAwaiter().GetResult().Allowed;
+
+    /// <summary>The decision point's deadline alone: a linked token source with a timer, per decision.</summary>
+    [Benchmark]
+    public bool DeadlineTokenSource()
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken.None);
+        deadline.CancelAfter(TimeSpan.FromMilliseconds(250));
+        return deadline.IsCancellationRequested;
+    }
+
+    /// <summary>The strict parse of the decision value into a decision.</summary>
+    [Benchmark]
+    public bool ParseDecisionDocument() => DecisionDocument.TryParse(_decisionValue, out _, out _);
 
     [GlobalCleanup]
     public void Cleanup() => _engine.Dispose();
