@@ -75,6 +75,8 @@ internal static class SidecarApplication
             throw new StartupException([.. inner.InnerExceptions.Select(e => "ReverseProxy: " + e.Message)]);
         }
 
+        app.UseSidecarObservability();
+
         if (app.Environment.IsDevelopment() && options.Dev.DemoUpstream is not null)
         {
             app.MapDemoUpstream();
@@ -143,6 +145,7 @@ internal static class SidecarApplication
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, SidecarKestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
 
+        services.AddSidecarObservability();
         services.AddSingleton<ProxyEvents>();
         services.AddSingleton<DenialResponder>();
         services.AddSingleton<StrippedHeaders>();

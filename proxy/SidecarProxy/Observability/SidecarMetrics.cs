@@ -39,6 +39,10 @@ internal sealed class SidecarMetrics
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
 
+        // By default prometheus-net asks the current trace context for an exemplar on every observation; the sidecar
+        // exports no exemplars (no tracing, text format), so the lookup would be wasted on the request path.
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
+
         Requests = factory.CreateCounter(
             "sidecar_requests_total",
             "Agent requests handled, by tool, decision (allow, deny, error) and HTTP status returned to the agent.",
@@ -172,6 +176,8 @@ internal sealed class SidecarMetrics
         foreach (var tool in tools)
         {
             Requests.WithLabels(tool, "allow", "200");
+            RequestDuration.WithLabels(tool);
+            UpstreamDuration.WithLabels(tool);
         }
     }
 }

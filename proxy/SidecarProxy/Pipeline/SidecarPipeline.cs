@@ -3,6 +3,7 @@ using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
 using SidecarProxy.Health;
 using SidecarProxy.Hosting;
+using SidecarProxy.Observability;
 using SidecarProxy.Policy;
 
 namespace SidecarProxy.Pipeline;
@@ -23,6 +24,9 @@ internal static class SidecarPipeline
     public static WebApplication UseSidecarPipeline(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+
+        // 0. Metrics: times and counts every agent request, whatever stage answers it.
+        app.UseMiddleware<RequestMetricsMiddleware>();
 
         // 1. Identity: the X.509-SVID validated at the TLS handshake (agent listener only).
         app.UseMiddleware<AgentIdentityMiddleware>();
@@ -53,6 +57,9 @@ internal static class SidecarPipeline
             //    YARP's affinity cookie, and it would need Data Protection keys.
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+
+            // Times the forwarder alone (upstream latency), so it must stay the last stage before it.
+            proxy.UseMiddleware<UpstreamMetricsMiddleware>();
         });
         return app;
     }

@@ -11,7 +11,7 @@ namespace SidecarProxy.Identity.WorkloadApi;
 /// agent pushes as a new snapshot (new certificate for new handshakes, new bundles for new validations), and when
 /// the stream breaks keeps the last SVID while it reconnects with bounded, jittered backoff.
 /// </summary>
-internal sealed class WorkloadApiIdentitySource : IIdentityMaterialSource, IHostedService, IDisposable
+internal sealed class WorkloadApiIdentitySource : IIdentityMaterialSource, IIdentityReloadStatus, IHostedService, IDisposable
 {
     // Required by the Workload Endpoint spec on every call: proves the request was made on purpose by a workload,
     // not smuggled in by an SSRF through some HTTP client that happens to reach the socket.
@@ -25,6 +25,7 @@ internal sealed class WorkloadApiIdentitySource : IIdentityMaterialSource, IHost
     private readonly TaskCompletionSource _firstSnapshot = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private WorkloadApiSnapshot? _snapshot;
+    private long _refused;
     private Task? _watch;
 
     public WorkloadApiIdentitySource(
@@ -53,6 +54,15 @@ internal sealed class WorkloadApiIdentitySource : IIdentityMaterialSource, IHost
 
     /// <inheritdoc />
     public event Action<IdentityMaterial>? Changed;
+
+    /// <inheritdoc />
+    public string SourceName => "workload_api";
+
+    /// <inheritdoc />
+    public long ReloadFailureCount => Interlocked.Read(ref _refused);
+
+    /// <inheritdoc />
+    public event Action<string>? ReloadFailed;
 
     /// <summary>True while the current SVID is within its validity period.</summary>
     public bool IsReady => ReadinessReason == WorkloadApiReadiness.Ready;
@@ -180,6 +190,8 @@ internal sealed class WorkloadApiIdentitySource : IIdentityMaterialSource, IHost
         if (error != SvidUpdateError.None)
         {
             WorkloadApiLog.UpdateRefused(_logger, error);
+            Interlocked.Increment(ref _refused);
+            ReloadFailed?.Invoke(error.ToString());
             return;
         }
 

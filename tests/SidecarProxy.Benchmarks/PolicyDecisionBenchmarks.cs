@@ -1,0 +1,83 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Logging.Abstractions;
+using SidecarProxy.Observability;
+using SidecarProxy.Policy;
+using SidecarProxy.Policy.Embedded;
+using SidecarProxy.Rego.Values;
+
+namespace SidecarProxy.Benchmarks;
+
+/// <summary>
+/// The policy stage per request, on the shipped policy (policies/) with the embedded engine: building the input
+/// document, evaluating the decision rule, and the whole decision point (input + evaluation + strict parse + metric).
+/// The request is the demo agent reading the demo tool, which the shipped policy allows.
+/// </summary>
+[MemoryDiagnoser]
+public class PolicyDecisionBenchmarks
+{
+    private PolicyRequest _request = null!;
+    private RegoObject _input = null!;
+    private EmbeddedPolicyEngine _engine = null!;
+    private EnginePolicyDecisionPoint _decisionPoint = null!;
+    private RegoValue? _decisionValue;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _request = new PolicyRequest
+        {
+            SpiffeId = "spiffe://sidecar.dev/agent/demo",
+            CertificateFingerprint = "sha256:" + new string('a', 64),
+            ToolId = "demo",
+            ToolLabels = new Dictionary<string, string> { ["risk"] = "low" },
+            Method = "GET",
+            Path = "/repos/acme/app/issues",
+            Query = "?state=open&per_page=50",
+            Host = "127.0.0.1:15443",
+            Scheme = "https",
+            Headers = new Dictionary<string, string>
+            {
+                ["accept"] = "application/json",
+                ["user-agent"] = "agent/1.0",
+                ["content-type"] = "application/json",
+                ["x-request-id"] = "3f1c2a9e-7d4b-4f0a-9c1e-2b8d6a5f4e3c",
+            },
+            Time = DateTimeOffset.UtcNow,
+        };
+        _input = EnginePolicyDecisionPoint.BuildInput(_request);
+        var options = new PolicyOptions { Directory = BenchmarkPaths.Policies };
+        _engine = new EmbeddedPolicyEngine(options, NullLogger<EmbeddedPolicyEngine>.Instance, TimeProvider.System);
+        _decisionPoint = new EnginePolicyDecisionPoint(_engine, options, new SidecarMetrics(), NullLogger<EnginePolicyDecisionPoint>.Instance);
+        _decisionValue = _engine.EvaluateAsync(_input, CancellationToken.None).GetAwaiter().GetResult().Value;
+        var decision = _decisionPoint.DecideAsync(_request, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        if (!decision.Allowed)
+        {
+            throw new InvalidOperationException("the shipped policy should allow the benchmark request: " + decision.Reason);
+        }
+    }
+
+    [Benchmark]
+    public RegoObject BuildInput() => EnginePolicyDecisionPoint.BuildInput(_request);
+
+    [Benchmark]
+    public RegoValue? EvaluateShippedPolicy() => _engine.EvaluateAsync(_input, CancellationToken.None).GetAwaiter().GetResult().Value;
+
+    [Benchmark]
+    public bool DecideShippedPolicy() => _decisionPoint.DecideAsync(_request, CancellationToken.None).GetAwaiter().GetResult().Allowed;
+
+    /// <summary>The decision point's deadline alone: a linked token source with a timer, per decision.</summary>
+    [Benchmark]
+    public bool DeadlineTokenSource()
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken.None);
+        deadline.CancelAfter(TimeSpan.FromMilliseconds(250));
+        return deadline.IsCancellationRequested;
+    }
+
+    /// <summary>The strict parse of the decision value into a decision.</summary>
+    [Benchmark]
+    public bool ParseDecisionDocument() => DecisionDocument.TryParse(_decisionValue, out _, out _);
+
+    [GlobalCleanup]
+    public void Cleanup() => _engine.Dispose();
+}
