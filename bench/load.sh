@@ -317,6 +317,8 @@ main() {
     --ReverseProxy:Routes:demo:ClusterId=demo
     "--ReverseProxy:Routes:demo:Match:Path=/tools/demo/{**rest}"
     --ReverseProxy:Routes:demo:Metadata:Tool=demo
+    --ReverseProxy:Routes:demo:Metadata:Credential=demo-jwt
+    --Sidecar:Credentials:demo-jwt:Kind=jwt
     --ReverseProxy:Routes:demo:Transforms:0:PathRemovePrefix=/tools/demo
     "--ReverseProxy:Clusters:demo:Destinations:d1:Address=http://127.0.0.1:$UPSTREAM_PORT/"
   )
