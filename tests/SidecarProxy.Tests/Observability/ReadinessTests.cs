@@ -1,8 +1,10 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using SidecarProxy.Health;
 using SidecarProxy.Identity;
 using SidecarProxy.Policy;
 using SidecarProxy.Rego.Values;
+using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.Observability;
 
@@ -12,11 +14,39 @@ public sealed class ReadinessTests
     [Fact]
     public async Task IdentityCheck_NoMaterialYet_NotReady()
     {
-        var check = new IdentityReadinessCheck(new EmptySource());
+        var check = new IdentityReadinessCheck(new EmptySource(), TimeProvider.System);
 
         var result = await check.CheckAsync(CancellationToken.None);
 
         Assert.False(result.Ready);
+    }
+
+    [Fact]
+    public async Task IdentityCheck_ServingCertificateExpires_NotReadyAfterwards()
+    {
+        using var root = TestCa.CreateRoot("sidecar.test");
+        using var serving = root.IssueSvid("spiffe://sidecar.test/sidecar");
+        var material = new IdentityMaterial(serving, [], new Dictionary<string, X509Certificate2Collection> { ["sidecar.test"] = [root.Certificate] });
+        var clock = new ManualTimeProvider(new DateTimeOffset(serving.NotAfter.ToUniversalTime()).AddMinutes(-1));
+        var check = new IdentityReadinessCheck(new FixedSource(material), clock);
+
+        Assert.True((await check.CheckAsync(CancellationToken.None)).Ready);
+
+        clock.Now = new DateTimeOffset(serving.NotAfter.ToUniversalTime()).AddMinutes(1);
+        var expired = await check.CheckAsync(CancellationToken.None);
+        Assert.False(expired.Ready);
+        Assert.Equal("serving certificate expired", expired.Detail);
+    }
+
+    private sealed class FixedSource(IdentityMaterial material) : IIdentityMaterialSource
+    {
+        public IdentityMaterial? Current => material;
+
+        public event Action<IdentityMaterial>? Changed
+        {
+            add { }
+            remove { }
+        }
     }
 
     [Theory]
