@@ -65,15 +65,6 @@ public class PolicyDecisionBenchmarks
     [Benchmark]
     public bool DecideShippedPolicy() => _decisionPoint.DecideAsync(_request, CancellationToken.None).GetAwaiter().GetResult().Allowed;
 
-    /// <summary>The decision point's deadline alone: a linked token source with a timer, per decision.</summary>
-    [Benchmark]
-    public bool DeadlineTokenSource()
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken.None);
-        deadline.CancelAfter(TimeSpan.FromMilliseconds(250));
-        return deadline.IsCancellationRequested;
-    }
-
     /// <summary>The strict parse of the decision value into a decision.</summary>
     [Benchmark]
     public bool ParseDecisionDocument() => DecisionDocument.TryParse(_decisionValue, out _, out _);

@@ -35,30 +35,10 @@ internal static class EncodingBuiltins
 
     private static string ToUrl(string standard) => standard.Replace('+', '-').Replace('/', '_');
 
-    private static RegoString Base64UrlDecode(BuiltinContext context, RegoValue[] args)
-    {
-        var s = Operands.String(args, 0);
-
-        // Encoders often omit the padding (RFC 7515 appendix C), so restore it before a strict decode.
-        if (!s.EndsWith('='))
-        {
-            switch (s.Length % 4)
-            {
-                case 0:
-                    break;
-                case 2:
-                    s += "==";
-                    break;
-                case 3:
-                    s += "=";
-                    break;
-                default:
-                    throw new BuiltinErrorException($"illegal base64url string: {s}");
-            }
-        }
-
-        return new RegoString(DecodeUtf8(EncodingBase64.Decode(s, urlAlphabet: true)));
-    }
+    // Encoders often omit the padding (RFC 7515 appendix C); GoBase64 restores it as OPA does, and its error
+    // never quotes the input (which may be part of a bearer token).
+    private static RegoString Base64UrlDecode(BuiltinContext context, RegoValue[] args) =>
+        new(DecodeUtf8(GoBase64.DecodeUrlLenient(Operands.String(args, 0))));
 
     private static byte[] HexDecode(string s)
     {

@@ -80,7 +80,8 @@ public sealed class EncodingBuiltinsTests
     public void Base64Url_LengthOneModFour_IsError()
     {
         var ex = Throws<BuiltinErrorException>("base64url.decode", S("abcde"));
-        Assert.Equal("illegal base64url string: abcde", ex.Message);
+        // OPA appends the input; it may be part of a bearer token, so the message leaves it out.
+        Assert.Equal("illegal base64url string", ex.Message);
     }
 
     [Fact]
