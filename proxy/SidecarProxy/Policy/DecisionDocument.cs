@@ -8,30 +8,12 @@ namespace SidecarProxy.Policy;
 /// <c>headers</c>, <c>request_headers_to_remove</c>, <c>http_status</c> and <c>body</c>.
 /// Parsing is strict: a field of the wrong type makes the whole decision invalid (and so a denial).
 /// </summary>
-internal sealed record DecisionDocument
+internal static class DecisionDocument
 {
-    public required bool Allowed { get; init; }
-
-    public string? Reason { get; init; }
-
-    public IReadOnlyList<string> Scopes { get; init; } = [];
-
-    public int? TtlSeconds { get; init; }
-
-    public bool RequireApproval { get; init; }
-
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
-
-    public IReadOnlyList<string> RequestHeadersToRemove { get; init; } = [];
-
-    public int? HttpStatus { get; init; }
-
-    public string? Body { get; init; }
-
     /// <summary>Parses a decision value. Returns false with an error that names the offending field (never its value).</summary>
-    public static bool TryParse(RegoValue? value, out DecisionDocument decision, out string error)
+    public static bool TryParse(RegoValue? value, out PolicyDecision decision, out string error)
     {
-        decision = new DecisionDocument { Allowed = false };
+        decision = PolicyDecision.Deny(string.Empty);
         error = string.Empty;
         switch (value)
         {
@@ -39,7 +21,7 @@ internal sealed record DecisionDocument
                 error = "the decision is undefined";
                 return false;
             case RegoBoolean b:
-                decision = new DecisionDocument { Allowed = b.Value };
+                decision = new PolicyDecision { Allowed = b.Value };
                 return true;
             case RegoObject o:
                 return TryParseObject(o, out decision, out error);
@@ -49,9 +31,9 @@ internal sealed record DecisionDocument
         }
     }
 
-    private static bool TryParseObject(RegoObject o, out DecisionDocument decision, out string error)
+    private static bool TryParseObject(RegoObject o, out PolicyDecision decision, out string error)
     {
-        decision = new DecisionDocument { Allowed = false };
+        decision = PolicyDecision.Deny(string.Empty);
         error = string.Empty;
 
         if (!o.TryGetValue("allowed", out var allowedValue) || allowedValue is not RegoBoolean allowed)
@@ -164,15 +146,15 @@ internal sealed record DecisionDocument
             body = bs.Value;
         }
 
-        decision = new DecisionDocument
+        decision = new PolicyDecision
         {
             Allowed = allowed.Value,
             Reason = reason,
             Scopes = scopes,
-            TtlSeconds = ttl,
+            CredentialTtl = ttl is { } ttlSeconds ? TimeSpan.FromSeconds(ttlSeconds) : null,
             RequireApproval = requireApproval,
-            Headers = headers,
-            RequestHeadersToRemove = remove,
+            HeadersToAdd = headers,
+            HeadersToRemove = remove,
             HttpStatus = status,
             Body = body,
         };

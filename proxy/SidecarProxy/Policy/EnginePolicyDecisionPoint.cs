@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SidecarProxy.Observability;
-using SidecarProxy.Pipeline;
 using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Policy;
@@ -45,64 +43,17 @@ internal sealed partial class EnginePolicyDecisionPoint : IPolicyDecisionPoint
             _metrics.PolicyDecisionDuration.WithLabels(_engine.Name).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 
-        if (!DecisionDocument.TryParse(result.Value, out var document, out var error))
+        if (!DecisionDocument.TryParse(result.Value, out var decision, out var error))
         {
             LogMalformed(_logger, _options.Decision, error, result.Revision);
             throw new PolicyEngineException($"{_options.Decision}: {error}");
         }
 
-        return new PolicyDecision
-        {
-            Allowed = document.Allowed,
-            Reason = document.Reason,
-            Scopes = document.Scopes,
-            CredentialTtl = document.TtlSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
-            RequireApproval = document.RequireApproval,
-            HeadersToAdd = document.Headers,
-            HeadersToRemove = document.RequestHeadersToRemove,
-            HttpStatus = document.HttpStatus,
-            Body = document.Body,
-            DecisionId = result.DecisionId,
-            PolicyRevision = result.Revision,
-        };
+        return decision with { DecisionId = result.DecisionId, PolicyRevision = result.Revision };
     }
 
     /// <summary>The input document for a request (credential headers were already removed from it).</summary>
-    internal static RegoObject BuildInput(PolicyRequest request, RegoValue? approval = null) => PolicyInputBuilder.Build(new PolicyInputFields
-    {
-        Principal = request.SpiffeId,
-        CertificateFingerprint = request.CertificateFingerprint,
-        Time = request.Time,
-        Method = request.Method,
-        Path = request.Path,
-        Query = request.Query,
-        Host = request.Host,
-        Scheme = request.Scheme,
-        Headers = request.Headers,
-        ToolId = request.ToolId,
-        ToolLabels = request.ToolLabels,
-        Task = request.Task is null ? null : TaskValue(request.Task),
-        Approval = approval,
-    });
-
-    private static RegoObject TaskValue(TaskContext task)
-    {
-        var claims = new Dictionary<RegoValue, RegoValue>(task.Claims.Count);
-        foreach (var (name, value) in task.Claims)
-        {
-            claims[new RegoString(name)] = RegoJson.FromElement(value);
-        }
-
-        return new RegoObject(new Dictionary<RegoValue, RegoValue>(4)
-        {
-            [new RegoString("id")] = new RegoString(task.Id),
-            [new RegoString("issuer")] = task.Issuer is null ? RegoNull.Instance : new RegoString(task.Issuer),
-            [new RegoString("expires_at")] = task.ExpiresAt is { } exp
-                ? new RegoString(exp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))
-                : RegoNull.Instance,
-            [new RegoString("claims")] = new RegoObject(claims),
-        });
-    }
+    internal static RegoObject BuildInput(PolicyRequest request, RegoValue? approval = null) => PolicyInputBuilder.Build(request, approval);
 
     [LoggerMessage(EventId = 3110, Level = LogLevel.Error, Message = "Policy decision {Decision} is unusable ({Error}) under revision {Revision}; denying")]
     private static partial void LogMalformed(ILogger logger, string decision, string error, string revision);

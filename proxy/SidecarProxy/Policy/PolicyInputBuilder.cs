@@ -1,41 +1,8 @@
 using System.Globalization;
+using SidecarProxy.Pipeline;
 using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Policy;
-
-/// <summary>What the input document is made of. Headers must already be stripped of credentials.</summary>
-internal sealed record PolicyInputFields
-{
-    public required string Principal { get; init; }
-
-    public required string CertificateFingerprint { get; init; }
-
-    public required DateTimeOffset Time { get; init; }
-
-    public required string Method { get; init; }
-
-    /// <summary>The path as the tool will see it (after the route's prefix is removed), without the query.</summary>
-    public required string Path { get; init; }
-
-    /// <summary>The raw query string including its leading '?', or empty.</summary>
-    public string Query { get; init; } = string.Empty;
-
-    public required string Host { get; init; }
-
-    public required string Scheme { get; init; }
-
-    public IEnumerable<KeyValuePair<string, string>> Headers { get; init; } = [];
-
-    public required string ToolId { get; init; }
-
-    public IReadOnlyDictionary<string, string> ToolLabels { get; init; } = new Dictionary<string, string>();
-
-    /// <summary><c>input.task</c>: the verified task grant as an object, or null.</summary>
-    public RegoValue? Task { get; init; }
-
-    /// <summary><c>input.approval</c>: the approval the request carries, or null.</summary>
-    public RegoValue? Approval { get; init; }
-}
 
 /// <summary>
 /// Builds the policy input: shaped like the OPA-Envoy plugin's input (attributes, parsed_path,
@@ -65,18 +32,17 @@ internal static class PolicyInputBuilder
     private static readonly RegoString LabelsKey = new("labels");
     private static readonly RegoString ApprovalKey = new("approval");
 
-    public static RegoObject Build(PolicyInputFields fields)
+    /// <summary>The input for a request; <paramref name="approval"/> is <c>input.approval</c> (null when none).</summary>
+    public static RegoObject Build(PolicyRequest fields, RegoValue? approval = null)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        var principal = new RegoString(fields.Principal);
+        var principal = new RegoString(fields.SpiffeId);
 
-        var headers = new Dictionary<RegoValue, RegoValue>();
+        // PolicyRequest headers are already lowercased, joined and stripped of credentials.
+        var headers = new Dictionary<RegoValue, RegoValue>(fields.Headers.Count);
         foreach (var (name, value) in fields.Headers)
         {
-            var key = new RegoString(name.ToLowerInvariant());
-            headers[key] = headers.TryGetValue(key, out var existing)
-                ? new RegoString(((RegoString)existing).Value + ", " + value)
-                : new RegoString(value);
+            headers[new RegoString(name)] = new RegoString(value);
         }
 
         var http = new Dictionary<RegoValue, RegoValue>(6)
@@ -116,15 +82,35 @@ internal static class PolicyInputBuilder
             [ParsedPathKey] = ParsePath(fields.Path),
             [ParsedQueryKey] = ParseQuery(fields.Query),
             [SourcePrincipalKey] = principal,
-            [TaskKey] = fields.Task ?? RegoNull.Instance,
+            [TaskKey] = fields.Task is null ? RegoNull.Instance : TaskValue(fields.Task),
             [ToolKey] = new RegoObject(new Dictionary<RegoValue, RegoValue>(2)
             {
                 [IdKey] = new RegoString(fields.ToolId),
                 [LabelsKey] = new RegoObject(labels),
             }),
-            [ApprovalKey] = fields.Approval ?? RegoNull.Instance,
+            [ApprovalKey] = approval ?? RegoNull.Instance,
         };
         return new RegoObject(input);
+    }
+
+    /// <summary><c>input.task</c>: the verified task grant's id, issuer, expiry and remaining claims.</summary>
+    private static RegoObject TaskValue(TaskContext task)
+    {
+        var claims = new Dictionary<RegoValue, RegoValue>(task.Claims.Count);
+        foreach (var (name, value) in task.Claims)
+        {
+            claims[new RegoString(name)] = RegoJson.FromElement(value);
+        }
+
+        return new RegoObject(new Dictionary<RegoValue, RegoValue>(4)
+        {
+            [new RegoString("id")] = new RegoString(task.Id),
+            [new RegoString("issuer")] = task.Issuer is null ? RegoNull.Instance : new RegoString(task.Issuer),
+            [new RegoString("expires_at")] = task.ExpiresAt is { } exp
+                ? new RegoString(exp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))
+                : RegoNull.Instance,
+            [new RegoString("claims")] = new RegoObject(claims),
+        });
     }
 
     /// <summary>Path segments, percent-decoded, empty segments dropped (as OPA-Envoy's parsed_path).</summary>

@@ -27,9 +27,9 @@ public sealed class DecisionDocumentTests
         Assert.True(d.Allowed);
         Assert.Equal("ok", d.Reason);
         Assert.Equal(["a", "b"], d.Scopes);
-        Assert.Equal(120, d.TtlSeconds);
-        Assert.Equal("t-1", d.Headers["X-Agent-Task"]);
-        Assert.Equal(["x-debug"], d.RequestHeadersToRemove);
+        Assert.Equal(TimeSpan.FromSeconds(120), d.CredentialTtl);
+        Assert.Equal("t-1", d.HeadersToAdd["X-Agent-Task"]);
+        Assert.Equal(["x-debug"], d.HeadersToRemove);
         Assert.Equal(200, d.HttpStatus);
         Assert.Equal("fine", d.Body);
     }

@@ -1,3 +1,4 @@
+using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Rego.Values;
 
@@ -5,9 +6,9 @@ namespace SidecarProxy.Tests.Policy;
 
 public sealed class PolicyInputBuilderTests
 {
-    private static PolicyInputFields Fields(string path = "/repos/acme/app/issues", string query = "?x=1&x=2&y=a%20b") => new()
+    private static PolicyRequest Fields(string path = "/repos/acme/app/issues", string query = "?x=1&x=2&y=a%20b") => new()
     {
-        Principal = "spiffe://agents.example.org/agent/researcher",
+        SpiffeId = "spiffe://agents.example.org/agent/researcher",
         CertificateFingerprint = "sha256:abcd",
         Time = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero),
         Method = "POST",
@@ -15,7 +16,7 @@ public sealed class PolicyInputBuilderTests
         Query = query,
         Host = "api.github.com",
         Scheme = "https",
-        Headers = [new("Content-Type", "application/json"), new("X-Multi", "a"), new("x-multi", "b")],
+        Headers = new Dictionary<string, string> { ["content-type"] = "application/json", ["x-multi"] = "a, b" },
         ToolId = "github",
         ToolLabels = new Dictionary<string, string> { ["risk"] = "write" },
     };
@@ -46,9 +47,13 @@ public sealed class PolicyInputBuilderTests
     [Fact]
     public void Task_AndApproval_AreCarriedAsGiven()
     {
-        var task = RegoJson.Parse("{\"id\": \"t-1\", \"claims\": {\"purpose\": \"triage\"}}");
-        var input = PolicyInputBuilder.Build(Fields() with { Task = task, Approval = RegoJson.Parse("{\"id\": \"a-1\", \"approved\": true}") });
-        Assert.Equal(task, input["task"]);
+        using var claims = System.Text.Json.JsonDocument.Parse("{\"purpose\": \"triage\"}");
+        var task = new TaskContext("t-1", "orchestrator", new DateTimeOffset(2026, 11, 25, 13, 0, 0, TimeSpan.Zero),
+            new Dictionary<string, System.Text.Json.JsonElement> { ["purpose"] = claims.RootElement.GetProperty("purpose").Clone() });
+        var input = PolicyInputBuilder.Build(Fields() with { Task = task }, RegoJson.Parse("{\"id\": \"a-1\", \"approved\": true}"));
+        Assert.Equal(
+            RegoJson.Parse("{\"id\": \"t-1\", \"issuer\": \"orchestrator\", \"expires_at\": \"2026-11-25T13:00:00Z\", \"claims\": {\"purpose\": \"triage\"}}"),
+            input["task"]);
         Assert.Equal(RegoBoolean.True, ((RegoObject)input["approval"]!)["approved"]);
     }
 

@@ -28,9 +28,9 @@ public sealed class ShippedPolicyTests
     public void DevRun_DemoAgentOnDemoTool(string method, bool allowed, string reason)
     {
         var snapshot = PolicyDirectoryLoader.Load(RepositoryPaths.Policies);
-        var input = PolicyInputBuilder.Build(new PolicyInputFields
+        var input = PolicyInputBuilder.Build(new PolicyRequest
         {
-            Principal = "spiffe://sidecar.dev/agent/demo",
+            SpiffeId = "spiffe://sidecar.dev/agent/demo",
             CertificateFingerprint = "sha256:00",
             Time = DateTimeOffset.UtcNow,
             Method = method,
@@ -38,6 +38,9 @@ public sealed class ShippedPolicyTests
             Host = "127.0.0.1",
             Scheme = "https",
             ToolId = "demo",
+            ToolLabels = new Dictionary<string, string>(),
+            Query = string.Empty,
+            Headers = new Dictionary<string, string>(),
         });
         var value = snapshot.Policy.Evaluate("data.sidecar.authz.decision", input);
         Assert.True(DecisionDocument.TryParse(value, out var decision, out var error), error);
@@ -46,7 +49,7 @@ public sealed class ShippedPolicyTests
         if (allowed)
         {
             Assert.Equal(["demo:read"], decision.Scopes);
-            Assert.Equal(300, decision.TtlSeconds);
+            Assert.Equal(TimeSpan.FromSeconds(300), decision.CredentialTtl);
         }
     }
 
@@ -56,9 +59,9 @@ public sealed class ShippedPolicyTests
         var inputFile = Path.GetTempFileName();
         try
         {
-            File.WriteAllText(inputFile, PolicyInputBuilder.Build(new PolicyInputFields
+            File.WriteAllText(inputFile, PolicyInputBuilder.Build(new PolicyRequest
             {
-                Principal = "spiffe://sidecar.dev/agent/demo",
+                SpiffeId = "spiffe://sidecar.dev/agent/demo",
                 CertificateFingerprint = "sha256:00",
                 Time = DateTimeOffset.UtcNow,
                 Method = "GET",
@@ -66,6 +69,9 @@ public sealed class ShippedPolicyTests
                 Host = "127.0.0.1",
                 Scheme = "https",
                 ToolId = "demo",
+                ToolLabels = new Dictionary<string, string>(),
+                Query = string.Empty,
+                Headers = new Dictionary<string, string>(),
             }).ToJson());
             var stdout = new StringWriter();
             var stderr = new StringWriter();
