@@ -29,6 +29,12 @@ internal sealed class SidecarTransformProvider(StrippedHeaders stripped, DenialR
     public void Apply(TransformBuilderContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // YARP adds X-Forwarded-For/Proto/Host/Prefix by default. Tools are third-party APIs reached on the agent's
+        // behalf: they have no use for the pod's loopback address or the sidecar's own host, and an egress proxy
+        // should not describe the inside of the pod to them. A route that wants them says so with YARP's own
+        // "X-Forwarded" transform, which still applies.
+        context.UseDefaultForwarders = false;
         context.RequestTransforms.Add(new StripCredentialHeadersTransform(stripped));
         context.RequestTransforms.Add(new PolicyHeadersTransform(stripped, denials));
     }

@@ -101,6 +101,20 @@ public sealed class ToolRoutingTests(ProxyFixture fixture) : IClassFixture<Proxy
     }
 
     [Fact]
+    public async Task ForwardedRequest_CarriesNoXForwardedHeaders()
+    {
+        fixture.Policy.Decide = _ => PolicyDecision.Allow();
+        using var client = fixture.CreateAgentClient();
+        var marker = Marker();
+
+        using var response = await client.GetAsync(new Uri($"/tools/echo/{marker}", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = Assert.Single(fixture.Upstream.Requests, r => r.Path == "/" + marker);
+        Assert.DoesNotContain(forwarded.Headers.Keys, name => name.StartsWith("x-forwarded-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task PolicyDenial_UsesDecisionStatusBodyAndDecisionId()
     {
         fixture.Policy.Decide = _ => new PolicyDecision

@@ -136,8 +136,8 @@ public sealed class AuditWriterTests : IDisposable
             }
         }
 
-        // The drain loop holds at most one record in the blocked write; the queue holds four.
-        Assert.InRange(accepted, 4, 5);
+        // The queue holds four; the drain loop holds the batch it took before its write blocked (at most four more).
+        Assert.InRange(accepted, 4, 8);
         Assert.Equal(50 - accepted, writer.Dropped);
 
         gate.Open();
@@ -174,6 +174,40 @@ public sealed class AuditWriterTests : IDisposable
         Assert.Equal(2, result.Failures!.Count());
     }
 
+    [Fact]
+    public async Task WriteErrors_CountRecordsAsFailed_AndLaterBatchesStillWrite()
+    {
+        var destination = new FailingOnceWriter();
+        var writer = new AuditWriter(destination, ownsDestination: false, "failing", capacity: 100, NullLogger.Instance);
+
+        Assert.True(writer.TryWrite(Record(1)));
+        await destination.FirstWriteAttempted.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(writer.TryWrite(Record(2)));
+        await writer.DisposeAsync();
+
+        Assert.Equal(1, writer.Failed);
+        Assert.Equal(1, writer.Written);
+        Assert.Contains("req-2", destination.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("req-1", destination.ToString(), StringComparison.Ordinal);
+    }
+
+    private sealed class FailingOnceWriter : StringWriter
+    {
+        private readonly TaskCompletionSource _attempted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task FirstWriteAttempted => _attempted.Task;
+
+        public override Task WriteAsync(ReadOnlyMemory<char> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_attempted.TrySetResult())
+            {
+                throw new IOException("disk full");
+            }
+
+            return base.WriteAsync(buffer, cancellationToken);
+        }
+    }
+
     private sealed class GatedWriter : StringWriter
     {
         private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -183,10 +217,10 @@ public sealed class AuditWriterTests : IDisposable
 
         public void Open() => _open.TrySetResult();
 
-        public override async Task WriteAsync(string? value)
+        public override async Task WriteAsync(ReadOnlyMemory<char> buffer, CancellationToken cancellationToken = default)
         {
-            await _open.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            Interlocked.Increment(ref _lines);
+            await _open.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            Interlocked.Add(ref _lines, buffer.Span.Count('\n'));
         }
     }
 }
