@@ -247,6 +247,8 @@ profile() { # perf profile of each sidecar while wrk drives it at 32 connections
       | grep -v "^#" | grep "%" | head -400 >"$OUT/profile-$config-inclusive.txt" || true
     perf report -i "$WORK/perf-$config.data" --no-children --sort dso --stdio -g none 2>/dev/null \
       | grep -v '^#' | grep '%' | head -20 >"$OUT/profile-$config-dso.txt" || true
+    perf script -i "$WORK/perf-$config.data" 2>/dev/null | python3 "$ROOT/bench/profile-stages.py" \
+      | tee "$OUT/profile-$config-stages.txt" || true
   done
 }
 
