@@ -233,7 +233,8 @@ summarize() {
 profile() { # perf profile of each sidecar while wrk drives it at 32 connections
   command -v perf >/dev/null || { echo "perf not installed (apt-get install -y linux-perf)" >&2; return 0; }
   local config pid
-  for config in sidecar sidecar-opa; do
+  for config in $CONFIGS; do
+    case $config in direct|nginx) continue ;; esac
     pid=$(target_pids "$config")
     echo "== profile $config (pid $pid)"
     wrk -t2 -c32 -d12s "http://127.0.0.1:$(forwarder_port "$config")$REQUEST_PATH" >"$OUT/profile-$config-wrk.txt" &
