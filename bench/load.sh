@@ -19,8 +19,10 @@
 # Usage: bash bench/load.sh            (DURATION=10s REPS=3 by default; DURATION=3s REPS=1 for a smoke run)
 #        CONFIGS="sidecar sidecar-alt" ALT_OF=sidecar ALT_ENV="DOTNET_gcServer=0" ALT_ARGS="..." bash bench/load.sh
 #                                              A/B: a second copy of (c) or (d) with other settings, interleaved
-#        PROFILE=1 REPS=0 bash bench/load.sh   CPU profile (perf, JIT symbols via perf maps) of each sidecar at 32
-#                                              connections instead of (or, with REPS>0, before) the runs
+#        PROFILE=1 REPS=0 bash bench/load.sh   CPU profile (perf, JIT symbols via perf maps) of each .NET target at 32
+#                                              connections, split into pipeline stages (bench/profile-stages.py), and
+#                                              runtime counters per request (dotnet-counters, bench/counters-summary.py),
+#                                              instead of (or, with REPS>0, before) the runs
 # Needs: nginx (nginx-light), wrk, the .NET SDK; installed with apt-get when missing and running as root.
 set -euo pipefail
 
@@ -41,7 +43,7 @@ PROFILE=${PROFILE:-0}
 ALT_OF=${ALT_OF:-sidecar}
 ALT_ENV=${ALT_ENV:-}
 ALT_ARGS=${ALT_ARGS:-}
-WARMUP=${WARMUP:-30s}
+WARMUP=${WARMUP:-45s}
 
 UPSTREAM_PORT=$((BASE_PORT + 0))
 MTLS_PORT=$((BASE_PORT + 1))
@@ -230,8 +232,10 @@ summarize() {
     }' "$OUT/raw.tsv"
 }
 
-profile() { # perf profile of each sidecar while wrk drives it at 32 connections
+profile() { # perf profile (and dotnet-counters, when installed) of each .NET target while wrk drives it at 32 connections
   command -v perf >/dev/null || { echo "perf not installed (apt-get install -y linux-perf)" >&2; return 0; }
+  DOTNET_COUNTERS=$(command -v dotnet-counters || { [ -x "$HOME/.dotnet/tools/dotnet-counters" ] && echo "$HOME/.dotnet/tools/dotnet-counters"; } || true)
+  [ -n "$DOTNET_COUNTERS" ] || echo "dotnet-counters not installed (dotnet tool install -g dotnet-counters): no runtime counters" >&2
   local config pid
   for config in $CONFIGS; do
     case $config in direct|nginx) continue ;; esac
@@ -240,8 +244,19 @@ profile() { # perf profile of each sidecar while wrk drives it at 32 connections
     wrk -t2 -c32 -d12s "http://127.0.0.1:$(forwarder_port "$config")$REQUEST_PATH" >"$OUT/profile-$config-wrk.txt" &
     local load=$!
     sleep 2
+    local counters=""
+    if [ -n "$DOTNET_COUNTERS" ]; then
+      "$DOTNET_COUNTERS" collect -p "$pid" --counters System.Runtime --refresh-interval 1 --format csv \
+        -o "$OUT/counters-$config.csv" --duration 00:00:08 >/dev/null 2>&1 &
+      counters=$!
+    fi
     perf record -F 999 -g -p "$pid" -o "$WORK/perf-$config.data" -- sleep 8 >/dev/null 2>&1 || true
     wait "$load"
+    if [ -n "$counters" ]; then
+      wait "$counters" || true
+      python3 "$ROOT/bench/counters-summary.py" "$OUT/counters-$config.csv" \
+        "$(awk '/Requests\/sec:/ {print $2}' "$OUT/profile-$config-wrk.txt")" | tee "$OUT/profile-$config-counters.txt" || true
+    fi
     perf report -i "$WORK/perf-$config.data" --no-children --sort symbol --stdio 2>/dev/null \
       | grep -v '^#' | grep '%' | head -60 >"$OUT/profile-$config-self.txt" || true
     perf report -i "$WORK/perf-$config.data" --children --sort symbol --stdio -g none 2>/dev/null \
