@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Rego.Values;
@@ -56,7 +57,7 @@ internal static class PolicyInputBuilder
 
         var request = new Dictionary<RegoValue, RegoValue>(2)
         {
-            [TimeKey] = new RegoString(fields.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)),
+            [TimeKey] = new RegoString(Rfc3339(fields.Time)),
             [HttpKey] = new RegoObject(http),
         };
 
@@ -65,12 +66,6 @@ internal static class PolicyInputBuilder
             [PrincipalKey] = principal,
             [FingerprintKey] = new RegoString(fields.CertificateFingerprint),
         };
-
-        var labels = new Dictionary<RegoValue, RegoValue>(fields.ToolLabels.Count);
-        foreach (var (k, v) in fields.ToolLabels)
-        {
-            labels[new RegoString(k)] = new RegoString(v);
-        }
 
         var input = new Dictionary<RegoValue, RegoValue>(8)
         {
@@ -83,14 +78,67 @@ internal static class PolicyInputBuilder
             [ParsedQueryKey] = ParseQuery(fields.Query),
             [SourcePrincipalKey] = principal,
             [TaskKey] = fields.Task is null ? RegoNull.Instance : TaskValue(fields.Task),
-            [ToolKey] = new RegoObject(new Dictionary<RegoValue, RegoValue>(2)
-            {
-                [IdKey] = new RegoString(fields.ToolId),
-                [LabelsKey] = new RegoObject(labels),
-            }),
+            [ToolKey] = ToolValue(fields.ToolId, fields.ToolLabels),
             [ApprovalKey] = approval ?? RegoNull.Instance,
         };
         return new RegoObject(input);
+    }
+
+    // input.tool is the same for every request of a route: built once per (tool id, labels) and shared (Rego
+    // values are immutable). Keyed by tool id, the number of routes bounds it; a reloaded route whose labels
+    // changed comes with a new labels instance and replaces its entry.
+    private static readonly ConcurrentDictionary<string, (IReadOnlyDictionary<string, string> Labels, RegoObject Value)> ToolValues =
+        new(StringComparer.Ordinal);
+
+    private static RegoObject ToolValue(string toolId, IReadOnlyDictionary<string, string> labels)
+    {
+        if (ToolValues.TryGetValue(toolId, out var cached) && ReferenceEquals(cached.Labels, labels))
+        {
+            return cached.Value;
+        }
+
+        var map = new Dictionary<RegoValue, RegoValue>(labels.Count);
+        foreach (var (k, v) in labels)
+        {
+            map[new RegoString(k)] = new RegoString(v);
+        }
+
+        var value = new RegoObject(new Dictionary<RegoValue, RegoValue>(2)
+        {
+            [IdKey] = new RegoString(toolId),
+            [LabelsKey] = new RegoObject(map),
+        });
+        ToolValues[toolId] = (labels, value);
+        return value;
+    }
+
+    /// <summary>
+    /// RFC 3339 in UTC with the fraction's trailing zeros dropped (<c>2026-11-25T12:00:00Z</c>,
+    /// <c>2026-11-25T12:00:00.25Z</c>), as Envoy's request time reads; the round-trip format's fast path, trimmed.
+    /// </summary>
+    internal static string Rfc3339(DateTimeOffset time)
+    {
+        Span<char> buffer = stackalloc char[40];
+        if (!time.UtcDateTime.TryFormat(buffer, out var length, "O", CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException("a round-trip date did not fit in 40 characters");
+        }
+
+        // "yyyy-MM-ddTHH:mm:ss.fffffffZ": drop trailing zeros of the fraction, and the dot if nothing is left.
+        var end = length - 1;
+        var digits = end;
+        while (buffer[digits - 1] == '0')
+        {
+            digits--;
+        }
+
+        if (buffer[digits - 1] == '.')
+        {
+            digits--;
+        }
+
+        buffer[digits] = 'Z';
+        return new string(buffer[..(digits + 1)]);
     }
 
     /// <summary><c>input.task</c>: the verified task grant's id, issuer, expiry and remaining claims.</summary>

@@ -44,6 +44,29 @@ public sealed class PolicyInputBuilderTests
         Assert.Equal(expected, input);
     }
 
+    [Theory]
+    [InlineData(0, "2026-11-25T12:00:00Z")]
+    [InlineData(2_500_000, "2026-11-25T12:00:00.25Z")]
+    [InlineData(1, "2026-11-25T12:00:00.0000001Z")]
+    [InlineData(1_234_500, "2026-11-25T12:00:00.12345Z")]
+    public void RequestTime_IsRfc3339Utc_WithoutTrailingZeros(long ticks, string expected)
+    {
+        // A local offset is converted: the input always carries UTC.
+        var time = new DateTimeOffset(2026, 11, 25, 14, 0, 0, TimeSpan.FromHours(2)).AddTicks(ticks);
+        Assert.Equal(expected, PolicyInputBuilder.Rfc3339(time));
+        Assert.Equal(time, DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void ToolValue_FollowsTheRoutesLabels_WhenARouteIsReloaded()
+    {
+        var first = PolicyInputBuilder.Build(Fields() with { ToolId = "reloaded", ToolLabels = new Dictionary<string, string> { ["risk"] = "low" } });
+        var again = PolicyInputBuilder.Build(Fields() with { ToolId = "reloaded", ToolLabels = new Dictionary<string, string> { ["risk"] = "high" } });
+
+        Assert.Equal(RegoJson.Parse("{\"id\": \"reloaded\", \"labels\": {\"risk\": \"low\"}}"), first["tool"]);
+        Assert.Equal(RegoJson.Parse("{\"id\": \"reloaded\", \"labels\": {\"risk\": \"high\"}}"), again["tool"]);
+    }
+
     [Fact]
     public void Task_AndApproval_AreCarriedAsGiven()
     {
