@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Configuration;
 using SidecarProxy.Identity;
+using SidecarProxy.Observability;
 
 namespace SidecarProxy.Hosting;
 
@@ -18,6 +19,7 @@ internal sealed class SidecarKestrelSetup(
     AgentTlsHandshake handshake,
     SidecarListeners listeners,
     AgentConnectionRegistry connections,
+    SidecarMetrics metrics,
     IHostEnvironment environment) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
@@ -29,6 +31,9 @@ internal sealed class SidecarKestrelSetup(
         Bind(kestrel, sidecar.Listen, "https", ListenerKind.Agent, ListenerFeature.Agent, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
+
+            // Registered before UseHttps, so it wraps the handshake and sees connections that never complete one.
+            listen.Use(CountFailedHandshakes);
             listen.UseHttps(handshake.CreateOptions());
         }, TrackAgentConnection);
         Bind(kestrel, sidecar.Metrics.Listen, "http", ListenerKind.Operations, ListenerFeature.Operations, _ => { });
@@ -37,6 +42,25 @@ internal sealed class SidecarKestrelSetup(
             Bind(kestrel, demo, "http", ListenerKind.DemoUpstream, ListenerFeature.DemoUpstream, _ => { });
         }
     }
+
+    // Kestrel's HTTPS middleware logs a failed handshake (at Debug) and closes the connection without calling the
+    // rest of the connection pipeline, so a connection that ends without the listener tag (set right after the
+    // handshake, see Bind) never completed one. A spike here with no requests behind it usually means agents that
+    // no longer trust the sidecar's certificate.
+    private ConnectionDelegate CountFailedHandshakes(ConnectionDelegate next) => async connection =>
+    {
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            if (connection.Features.Get<IListenerFeature>() is null)
+            {
+                metrics.TlsHandshakeFailures.Inc();
+            }
+        }
+    };
 
     // Runs for the whole life of a connection: registered after the handshake, removed when it closes.
     private ConnectionDelegate TrackAgentConnection(ConnectionDelegate next) => async connection =>

@@ -79,6 +79,10 @@ internal sealed class SidecarMetrics
             "sidecar_svid_rejections_total",
             "Agent connections or requests refused by mTLS / X.509-SVID validation, by reason.",
             ReasonLabel);
+        TlsHandshakeFailures = factory.CreateCounter(
+            "sidecar_tls_handshake_failures_total",
+            "Agent connections closed before a TLS handshake completed: protocol or cipher mismatch, handshake "
+            + "timeout, an agent that does not trust the sidecar's certificate, or a bare TCP probe.");
         PolicyReloads = factory.CreateCounter(
             "sidecar_policy_reloads_total",
             "Policy loads that took effect (start-up and reloads).");
@@ -131,6 +135,8 @@ internal sealed class SidecarMetrics
     public Counter CredentialFailures { get; }
 
     public Counter SvidRejections { get; }
+
+    public Counter TlsHandshakeFailures { get; }
 
     public Counter PolicyReloads { get; }
 

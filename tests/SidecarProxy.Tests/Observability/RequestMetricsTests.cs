@@ -31,6 +31,7 @@ public sealed class RequestMetricsTests
         Assert.True(scrape["sidecar_request_duration_seconds_sum{tool=\"echo\"}"] >= scrape["sidecar_upstream_duration_seconds_sum{tool=\"echo\"}"]);
         Assert.Equal(0, scrape.Sum("sidecar_denials_total"));
         Assert.Equal(0, scrape.Sum("sidecar_svid_rejections_total"));
+        Assert.Equal(0, scrape["sidecar_tls_handshake_failures_total"]);
     }
 
     [Fact]
@@ -111,6 +112,48 @@ public sealed class RequestMetricsTests
         Assert.Equal(1, scrape["sidecar_denials_total{reason=\"svid_untrusted\"}"]);
         Assert.Equal(1, scrape["sidecar_requests_total{tool=\"none\",decision=\"deny\",status=\"401\"}"]);
         Assert.Empty(fixture.Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task PlainHttpOnTheAgentPort_CountedAsHandshakeFailure_AndAnsweredWithNothing()
+    {
+        await using var fixture = await MetricsProxyFixture.StartAsync();
+        var agent = fixture.Proxy.AgentUrl;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(agent.Host, agent.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync("GET /tools/echo/items HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+
+        // The sidecar closes the connection without an HTTP answer; bounded read until it does.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var buffer = new byte[4096];
+        var received = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            received += read;
+        }
+
+        Assert.DoesNotContain("HTTP/1.1", System.Text.Encoding.ASCII.GetString(buffer, 0, Math.Min(received, buffer.Length)), StringComparison.Ordinal);
+        var scrape = await ScrapeUntilAsync(fixture, s => s["sidecar_tls_handshake_failures_total"] >= 1);
+        Assert.Equal(1, scrape["sidecar_tls_handshake_failures_total"]);
+        Assert.Equal(0, scrape.Sum("sidecar_requests_total"));
+        Assert.Empty(fixture.Upstream.Requests);
+    }
+
+    // The failure is counted when the server side of the connection ends, which may be just after the client gave up.
+    private static async Task<MetricsScrape> ScrapeUntilAsync(MetricsProxyFixture fixture, Func<MetricsScrape, bool> done)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var scrape = await fixture.ScrapeAsync();
+            if (done(scrape) || attempt == 200)
+            {
+                return scrape;
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     [Fact]
