@@ -30,10 +30,13 @@ internal sealed class CredentialBroker(
 
         try
         {
-            var normalized = request with { Scopes = ScopeSet.Normalize(request.Scopes) };
+            var scopes = ScopeSet.Normalize(request.Scopes);
+            var normalized = ReferenceEquals(scopes, request.Scopes) ? request : request with { Scopes = scopes };
             var limit = CredentialLifetime.Limit(time.GetUtcNow(), normalized, provider.MaxTtl);
             var key = new CredentialCacheKey(provider.Name, normalized.SpiffeId, normalized.TaskId, normalized.ToolId, ScopeSet.Join(normalized.Scopes));
-            var (credential, hit) = await cache.GetOrFetchAsync(key, limit, ct => provider.IssueAsync(normalized, ct), cancellationToken);
+            var (credential, hit) = cache.TryGetUsable(key, limit, out var cached)
+                ? (cached, true)
+                : await GetOrFetchAsync(provider, normalized, key, limit, cancellationToken);
             var fingerprint = credential.Fingerprint;
             if (!hit)
             {
@@ -55,6 +58,11 @@ internal sealed class CredentialBroker(
             throw new CredentialUnavailableException($"credential provider '{provider.Name}' failed");
         }
     }
+
+    // Its own method so that the fetch delegate (a closure) is only allocated when the cache has no usable credential.
+    private ValueTask<(ProviderCredential Credential, bool CacheHit)> GetOrFetchAsync(
+        ICredentialProvider provider, CredentialRequest request, CredentialCacheKey key, DateTimeOffset limit, CancellationToken cancellationToken) =>
+        cache.GetOrFetchAsync(key, limit, ct => provider.IssueAsync(request, ct), cancellationToken);
 
     /// <summary>Forgets every cached credential of an agent (identity revoked).</summary>
     public int DropIdentity(string spiffeId)

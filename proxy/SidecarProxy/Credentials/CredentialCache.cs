@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
@@ -32,6 +33,22 @@ internal sealed class CredentialCache : IDisposable
 
     public int Count => _entries.Count;
 
+    /// <summary>
+    /// The cached credential for <paramref name="key"/> when it is fetched and still usable under
+    /// <paramref name="limit"/>: the request path's common case, answered without a fetch delegate or a wait.
+    /// </summary>
+    public bool TryGetUsable(CredentialCacheKey key, DateTimeOffset limit, [NotNullWhen(true)] out ProviderCredential? credential)
+    {
+        if (_entries.TryGetValue(key, out var existing) && IsUsable(existing, limit))
+        {
+            credential = existing.Completion.Task.Result;
+            return true;
+        }
+
+        credential = null;
+        return false;
+    }
+
     /// <summary>Returns the cached credential for <paramref name="key"/> or fetches one.</summary>
     /// <param name="key">The binding of the credential.</param>
     /// <param name="limit">Latest moment this request may use a credential (decision TTL, task expiry, MaxTtl).</param>
@@ -59,7 +76,7 @@ internal sealed class CredentialCache : IDisposable
                     continue;
                 }
 
-                if (existing.Completion.Task.IsCompletedSuccessfully && _time.GetUtcNow() < existing.UseUntil && existing.Bound <= limit)
+                if (IsUsable(existing, limit))
                 {
                     return (existing.Completion.Task.Result, true);
                 }
@@ -82,6 +99,9 @@ internal sealed class CredentialCache : IDisposable
 
         return (await fetch(_shutdown.Token), false);
     }
+
+    private bool IsUsable(Entry entry, DateTimeOffset limit) =>
+        entry.Completion.Task.IsCompletedSuccessfully && _time.GetUtcNow() < entry.UseUntil && entry.Bound <= limit;
 
     /// <summary>Drops every entry of one agent (identity revoked).</summary>
     public int RemoveIdentity(string spiffeId) => RemoveWhere(k => string.Equals(k.SpiffeId, spiffeId, StringComparison.Ordinal));

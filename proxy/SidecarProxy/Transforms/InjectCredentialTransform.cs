@@ -22,6 +22,12 @@ internal sealed class InjectCredentialTransform(
 {
     public const string CredentialErrorMember = "credential_error";
 
+    // One transform per route, one provider per transform: its labelled series are resolved once.
+    private readonly Prometheus.Histogram.Child _issueDuration = metrics.CredentialIssueDuration.WithLabels(providerName);
+    private readonly Prometheus.Counter.Child _hits = metrics.CredentialsIssued.WithLabels(providerName, "hit");
+    private readonly Prometheus.Counter.Child _misses = metrics.CredentialsIssued.WithLabels(providerName, "miss");
+    private readonly Prometheus.Counter.Child _failures = metrics.CredentialFailures.WithLabels(providerName);
+
     public override async ValueTask ApplyAsync(RequestTransformContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -51,8 +57,8 @@ internal sealed class InjectCredentialTransform(
         }
         catch (CredentialUnavailableException ex)
         {
-            metrics.CredentialIssueDuration.WithLabels(providerName).Observe(time.GetElapsedTime(started).TotalSeconds);
-            metrics.CredentialFailures.WithLabels(providerName).Inc();
+            _issueDuration.Observe(time.GetElapsedTime(started).TotalSeconds);
+            _failures.Inc();
 
             // The exception's message is written to be safe for a problem document (no secret, no upstream body).
             await denials.DenyAsync(
@@ -61,8 +67,8 @@ internal sealed class InjectCredentialTransform(
             return;
         }
 
-        metrics.CredentialIssueDuration.WithLabels(providerName).Observe(time.GetElapsedTime(started).TotalSeconds);
-        metrics.CredentialsIssued.WithLabels(providerName, credential.CacheHit ? "hit" : "miss").Inc();
+        _issueDuration.Observe(time.GetElapsedTime(started).TotalSeconds);
+        (credential.CacheHit ? _hits : _misses).Inc();
         if (http.Features.Get<RequestAuditFeature>() is { } audit)
         {
             audit.Credential = credential;
