@@ -4,32 +4,78 @@ using SidecarProxy.Rego.Values;
 namespace SidecarProxy.Rego.Eval;
 
 /// <summary>Helpers shared by call nodes: argument evaluation and builtin invocation with OPA's error rules.</summary>
-internal abstract class CallNodeBase(TNode[] args) : TNode
+internal abstract class CallNodeBase(TNode[] args, bool singleValued) : TNode
 {
     private readonly bool _simpleArgs = Array.TrueForAll(args, a => a.IsSimple);
 
+    // A call with simple arguments to a function (not a relation) has at most one value: callers then ask for it
+    // directly instead of passing a continuation, which saves a delegate per call.
+    private readonly bool _simple = singleValued && Array.TrueForAll(args, a => a.IsSimple);
+
     protected TNode[] Args { get; } = args;
+
+    public override bool IsSimple => _simple;
+
+    public override RegoValue? Value(EvalContext c, RegoValue?[] f)
+    {
+        var argv = SimpleArgs(c, f);
+        return argv is null ? null : InvokeValue(c, argv);
+    }
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
         if (_simpleArgs)
         {
-            var argv = new RegoValue[Args.Length];
-            for (var i = 0; i < argv.Length; i++)
-            {
-                var v = Args[i].Value(c, f);
-                if (v is null)
-                {
-                    return true;
-                }
-
-                argv[i] = v;
-            }
-
-            return Invoke(c, argv, k);
+            var argv = SimpleArgs(c, f);
+            return argv is null || Invoke(c, argv, k);
         }
 
         return FillArgs(c, f, new RegoValue[Args.Length], 0, k);
+    }
+
+    private RegoValue[]? SimpleArgs(EvalContext c, RegoValue?[] f)
+    {
+        if (Args.Length == 0)
+        {
+            return [];
+        }
+
+        var argv = new RegoValue[Args.Length];
+        for (var i = 0; i < argv.Length; i++)
+        {
+            var v = Args[i].Value(c, f);
+            if (v is null)
+            {
+                return null;
+            }
+
+            argv[i] = v;
+        }
+
+        return argv;
+    }
+
+    /// <summary>The single value of the call (null = undefined); only for calls to functions, not relations.</summary>
+    protected abstract RegoValue? InvokeValue(EvalContext c, RegoValue[] argv);
+
+    /// <summary>
+    /// The value of a call that a <c>with</c> replaced. A replacement that is a relation may yield several values,
+    /// which a single-valued call cannot represent: that is reported as a conflict, as for a function with two outputs.
+    /// </summary>
+    protected RegoValue? MockValue(EvalContext c, FunctionMock mock, RegoValue[] argv)
+    {
+        RegoValue? result = null;
+        CallMock(c, mock, argv, Loc, v =>
+        {
+            if (result is not null && !result.Equals(v))
+            {
+                throw Errors.Conflict(Loc, "functions must not produce multiple outputs for same inputs");
+            }
+
+            result = v;
+            return true;
+        });
+        return result;
     }
 
     private bool FillArgs(EvalContext c, RegoValue?[] f, RegoValue[] argv, int i, Func<RegoValue, bool> k)
@@ -74,17 +120,22 @@ internal abstract class CallNodeBase(TNode[] args) : TNode
             return true;
         }
 
-        RegoValue? result;
+        var result = CallFunction(c, def, argv, loc);
+        return result is null || k(result);
+    }
+
+    /// <summary>Calls a builtin function (not a relation); null when undefined, including a non-strict builtin error.</summary>
+    public static RegoValue? CallFunction(EvalContext c, BuiltinDefinition def, RegoValue[] argv, Ast.Loc loc)
+    {
         try
         {
-            result = def.Function!(c.Builtins, argv);
+            return def.Function!(c.Builtins, argv);
         }
         catch (Exception ex) when (IsBuiltinFailure(ex))
         {
-            return HandleBuiltinError(c, def, ex, loc);
+            HandleBuiltinError(c, def, ex, loc);
+            return null;
         }
-
-        return result is null || k(result);
     }
 
     private static bool IsBuiltinFailure(Exception ex) =>
@@ -153,8 +204,18 @@ internal abstract class CallNodeBase(TNode[] args) : TNode
     }
 }
 
-internal sealed class BuiltinCallNode(BuiltinDefinition def, TNode[] args) : CallNodeBase(args)
+internal sealed class BuiltinCallNode(BuiltinDefinition def, TNode[] args) : CallNodeBase(args, def.Relation is null)
 {
+    protected override RegoValue? InvokeValue(EvalContext c, RegoValue[] argv)
+    {
+        if (c.Mocks is not null && c.Mocks.TryGetValue(def, out var mock))
+        {
+            return MockValue(c, mock, argv);
+        }
+
+        return CallFunction(c, def, argv, Loc);
+    }
+
     protected override bool Invoke(EvalContext c, RegoValue[] argv, Func<RegoValue, bool> k)
     {
         if (c.Mocks is not null && c.Mocks.TryGetValue(def, out var mock))
@@ -166,8 +227,18 @@ internal sealed class BuiltinCallNode(BuiltinDefinition def, TNode[] args) : Cal
     }
 }
 
-internal sealed class FunctionCallNode(FunctionGroup group, TNode[] args) : CallNodeBase(args)
+internal sealed class FunctionCallNode(FunctionGroup group, TNode[] args) : CallNodeBase(args, singleValued: true)
 {
+    protected override RegoValue? InvokeValue(EvalContext c, RegoValue[] argv)
+    {
+        if (c.Mocks is not null && c.Mocks.TryGetValue(group, out var mock))
+        {
+            return MockValue(c, mock, argv);
+        }
+
+        return group.Call(c, argv, Loc);
+    }
+
     protected override bool Invoke(EvalContext c, RegoValue[] argv, Func<RegoValue, bool> k)
     {
         if (c.Mocks is not null && c.Mocks.TryGetValue(group, out var mock))
