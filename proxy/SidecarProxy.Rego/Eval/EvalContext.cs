@@ -53,6 +53,34 @@ internal sealed class EvalContext
 
     public TextWriter? Print { get; }
 
+    // The trail: slots bound by literals evaluated without a continuation (LNode.Once), newest last, so that a caller
+    // can unbind everything a body bound by going back to a mark. Bodies nest strictly, so one stack serves all frames.
+    private int[] _trail = [];
+    private int _trailCount;
+
+    public int TrailMark => _trailCount;
+
+    /// <summary>Binds a slot and records it on the trail.</summary>
+    public void Bind(RegoValue?[] f, int slot, RegoValue value)
+    {
+        if (_trailCount == _trail.Length)
+        {
+            Array.Resize(ref _trail, Math.Max(16, _trail.Length * 2));
+        }
+
+        _trail[_trailCount++] = slot;
+        f[slot] = value;
+    }
+
+    /// <summary>Unbinds the slots of <paramref name="f"/> bound since <paramref name="mark"/>.</summary>
+    public void Undo(RegoValue?[] f, int mark)
+    {
+        while (_trailCount > mark)
+        {
+            f[_trail[--_trailCount]] = null;
+        }
+    }
+
     public void Step()
     {
         var s = ++_steps;

@@ -4,7 +4,19 @@ using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Rego.Eval;
 
-/// <summary>A compiled body literal: calls the continuation once per solution.</summary>
+/// <summary>The outcome of <see cref="LNode.Once"/>.</summary>
+internal enum OnceResult
+{
+    /// <summary>The literal does not hold.</summary>
+    Fail,
+
+    /// <summary>The literal holds; its bindings are on the trail.</summary>
+    Ok,
+
+    /// <summary>The literal may have several solutions (or needs a continuation here): use <see cref="LNode.Eval"/>.</summary>
+    Unsupported,
+}
+
 /// <summary>
 /// A literal. Literals of a body are chained through <see cref="Next"/>, so moving on to the next literal needs no
 /// allocation: <c>k</c> is the continuation of the whole body and <see cref="Continue"/> runs the rest of it.
@@ -17,6 +29,13 @@ internal abstract class LNode
     public LNode? Next { get; set; }
 
     public abstract bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k);
+
+    /// <summary>
+    /// Evaluates a literal that has at most one solution without a continuation, leaving its bindings on the trail
+    /// (<see cref="EvalContext.Bind"/>). Returns <see cref="OnceResult.Unsupported"/>, having done nothing, when
+    /// <see cref="Eval"/> must be used.
+    /// </summary>
+    public virtual OnceResult Once(EvalContext c, RegoValue?[] f) => OnceResult.Unsupported;
 
     public bool Run(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
@@ -56,6 +75,42 @@ internal sealed class BodyNode
     public LNode[] Literals { get; }
 
     public bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => Literals.Length == 0 ? k() : Literals[0].Run(c, f, k);
+
+    /// <summary>Runs the body from literal <paramref name="i"/> on (the literals before it have succeeded).</summary>
+    public bool EvalFrom(int i, EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        if (i == 0)
+        {
+            return Eval(c, f, k);
+        }
+
+        c.Step();
+        return i == Literals.Length ? k() : Literals[i].Eval(c, f, k);
+    }
+
+    /// <summary>
+    /// Runs the literals one after the other without continuations while each has at most one solution. Returns
+    /// <see cref="OnceResult.Ok"/> (the body holds; bindings on the trail), <see cref="OnceResult.Fail"/>, or
+    /// <see cref="OnceResult.Unsupported"/> with <paramref name="stoppedAt"/> the literal to go on from with
+    /// <see cref="EvalFrom"/>. The caller unbinds with <see cref="EvalContext.Undo"/> in every case.
+    /// </summary>
+    public OnceResult Once(EvalContext c, RegoValue?[] f, out int stoppedAt)
+    {
+        var literals = Literals;
+        for (var i = 0; i < literals.Length; i++)
+        {
+            c.Step();
+            var r = literals[i].Once(c, f);
+            if (r != OnceResult.Ok)
+            {
+                stoppedAt = i;
+                return r;
+            }
+        }
+
+        stoppedAt = literals.Length;
+        return OnceResult.Ok;
+    }
 }
 
 /// <summary>A term used as a statement: succeeds for each value that is not <c>false</c>.</summary>
@@ -73,6 +128,17 @@ internal sealed class TermLiteral(TNode term) : LNode
 
         var rest = Rest(c, f, k);
         return term.Eval(c, f, v => v is RegoBoolean { Value: false } || rest());
+    }
+
+    public override OnceResult Once(EvalContext c, RegoValue?[] f)
+    {
+        if (!term.IsSimple)
+        {
+            return OnceResult.Unsupported;
+        }
+
+        var v = term.Value(c, f);
+        return v is null || v is RegoBoolean { Value: false } ? OnceResult.Fail : OnceResult.Ok;
     }
 }
 
@@ -118,6 +184,46 @@ internal sealed class UnifyLiteral(TNode left, TNode right) : LNode
         }
 
         return EvalSlow(c, f, Rest(c, f, k));
+    }
+
+    public override OnceResult Once(EvalContext c, RegoValue?[] f)
+    {
+        if (!right.IsSimple || !right.IsGround(f))
+        {
+            return OnceResult.Unsupported;
+        }
+
+        if (left is VarNode lv)
+        {
+            var v = right.Value(c, f);
+            if (v is null)
+            {
+                return OnceResult.Fail;
+            }
+
+            var cur = f[lv.Slot];
+            if (cur is not null)
+            {
+                return cur.Equals(v) ? OnceResult.Ok : OnceResult.Fail;
+            }
+
+            c.Bind(f, lv.Slot, v);
+            return OnceResult.Ok;
+        }
+
+        if (left.IsSimple && left.IsGround(f))
+        {
+            var v = right.Value(c, f);
+            if (v is null)
+            {
+                return OnceResult.Fail;
+            }
+
+            var lvv = left.Value(c, f);
+            return lvv is not null && lvv.Equals(v) ? OnceResult.Ok : OnceResult.Fail;
+        }
+
+        return OnceResult.Unsupported;
     }
 
     private bool EvalSlow(EvalContext c, RegoValue?[] f, Func<bool> k)
@@ -174,13 +280,32 @@ internal sealed class UnifyLiteral(TNode left, TNode right) : LNode
 
 internal sealed class NotLiteral(LNode inner) : LNode
 {
-    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => Holds(c, f) || Continue(c, f, k);
+
+    public override OnceResult Once(EvalContext c, RegoValue?[] f) => Holds(c, f) ? OnceResult.Fail : OnceResult.Ok;
+
+    /// <summary>Whether the negated literal has a solution (its bindings are undone).</summary>
+    private bool Holds(EvalContext c, RegoValue?[] f)
     {
         if (inner is TermLiteral { Term.IsSimple: true } tl)
         {
-            // Fast path for `not ref` / `not f(x)`: no continuation to build.
+            // `not ref` / `not f(x)`: no continuation to build.
             var v = tl.Term.Value(c, f);
-            return (v is not null && v is not RegoBoolean { Value: false }) || Continue(c, f, k);
+            return v is not null && v is not RegoBoolean { Value: false };
+        }
+
+        var mark = c.TrailMark;
+        try
+        {
+            var r = inner.Once(c, f);
+            if (r != OnceResult.Unsupported)
+            {
+                return r == OnceResult.Ok;
+            }
+        }
+        finally
+        {
+            c.Undo(f, mark);
         }
 
         var found = false;
@@ -189,7 +314,7 @@ internal sealed class NotLiteral(LNode inner) : LNode
             found = true;
             return false;
         });
-        return found || Continue(c, f, k);
+        return found;
     }
 }
 

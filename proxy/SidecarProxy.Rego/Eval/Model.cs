@@ -157,52 +157,10 @@ internal sealed class RuleGroup
         RegoValue? result = null;
         foreach (var rule in Rules)
         {
-            var f = new RegoValue?[rule.Slots];
+            var f = Branches.NewFrame(rule.Slots);
             foreach (var br in rule.Branches)
             {
-                var found = false;
-                if (br.Value.IsSimple)
-                {
-                    br.Body.Eval(c, f, () =>
-                    {
-                        var v = br.Value.Value(c, f);
-                        if (v is null)
-                        {
-                            return true;
-                        }
-
-                        found = true;
-                        if (result is null)
-                        {
-                            result = v;
-                        }
-                        else if (!result.Equals(v))
-                        {
-                            throw Errors.Conflict(br.Loc, "complete rules must not produce multiple outputs");
-                        }
-
-                        return !br.ConstantValue;
-                    });
-                }
-                else
-                {
-                    br.Body.Eval(c, f, () => br.Value.Eval(c, f, v =>
-                    {
-                        found = true;
-                        if (result is null)
-                        {
-                            result = v;
-                        }
-                        else if (!result.Equals(v))
-                        {
-                            throw Errors.Conflict(br.Loc, "complete rules must not produce multiple outputs");
-                        }
-
-                        return !br.ConstantValue;
-                    }));
-                }
-
-                if (found)
+                if (Branches.Eval(c, f, br, ref result, "complete rules must not produce multiple outputs"))
                 {
                     break;
                 }
@@ -211,12 +169,7 @@ internal sealed class RuleGroup
 
         if (result is null && Default is not null)
         {
-            var f = new RegoValue?[Default.Slots];
-            Default.Branches[0].Value.Eval(c, f, v =>
-            {
-                result = v;
-                return false;
-            });
+            result = Branches.DefaultValue(c, Default);
         }
 
         return result;
@@ -227,15 +180,39 @@ internal sealed class RuleGroup
         var items = new List<RegoValue>();
         foreach (var rule in Rules)
         {
-            var f = new RegoValue?[rule.Slots];
+            var f = Branches.NewFrame(rule.Slots);
             var key = rule.Keys![0];
             foreach (var br in rule.Branches)
             {
-                br.Body.Eval(c, f, () => key.Eval(c, f, v =>
+                var mark = c.TrailMark;
+                try
                 {
-                    items.Add(v);
-                    return true;
-                }));
+                    var r = br.Body.Once(c, f, out var at);
+                    if (r == OnceResult.Fail)
+                    {
+                        continue;
+                    }
+
+                    if (r == OnceResult.Ok && key.IsSimple)
+                    {
+                        if (key.Value(c, f) is { } v)
+                        {
+                            items.Add(v);
+                        }
+
+                        continue;
+                    }
+
+                    br.Body.EvalFrom(at, c, f, () => key.Eval(c, f, v =>
+                    {
+                        items.Add(v);
+                        return true;
+                    }));
+                }
+                finally
+                {
+                    c.Undo(f, mark);
+                }
             }
         }
 
@@ -384,49 +361,203 @@ internal sealed class FunctionGroup
         RegoValue? result = null;
         foreach (var rule in Rules)
         {
-            var f = new RegoValue?[rule.Slots];
-            UnifyArgs(c, f, rule, argv, 0, () =>
+            var f = Branches.NewFrame(rule.Slots);
+            var mark = c.TrailMark;
+            try
             {
+                var bound = BindArgs(c, f, rule.Args!, argv);
+                if (bound == OnceResult.Fail)
+                {
+                    continue;
+                }
+
+                if (bound == OnceResult.Unsupported)
+                {
+                    c.Undo(f, mark);
+                    result = CallWithPatterns(c, f, rule, argv, result);
+                    continue;
+                }
+
                 foreach (var br in rule.Branches)
                 {
-                    var found = false;
-                    br.Body.Eval(c, f, () => br.Value.Eval(c, f, v =>
-                    {
-                        found = true;
-                        if (result is null)
-                        {
-                            result = v;
-                        }
-                        else if (!result.Equals(v))
-                        {
-                            throw Errors.Conflict(br.Loc, "functions must not produce multiple outputs for same inputs");
-                        }
-
-                        return !br.ConstantValue;
-                    }));
-                    if (found)
+                    if (Branches.Eval(c, f, br, ref result, Conflict))
                     {
                         break;
                     }
                 }
-
-                return true;
-            });
+            }
+            finally
+            {
+                c.Undo(f, mark);
+            }
         }
 
         if (result is null && Default is not null)
         {
-            var f = new RegoValue?[Default.Slots];
-            Default.Branches[0].Value.Eval(c, f, v =>
-            {
-                result = v;
-                return false;
-            });
+            result = Branches.DefaultValue(c, Default);
         }
 
         return result;
     }
 
+    private const string Conflict = "functions must not produce multiple outputs for same inputs";
+
+    /// <summary>Binds arguments to parameters that are variables or constants; other patterns need unification.</summary>
+    private static OnceResult BindArgs(EvalContext c, RegoValue?[] f, TNode[] patterns, RegoValue[] argv)
+    {
+        for (var i = 0; i < argv.Length; i++)
+        {
+            switch (patterns[i])
+            {
+                case VarNode vn:
+                    var cur = f[vn.Slot];
+                    if (cur is null)
+                    {
+                        c.Bind(f, vn.Slot, argv[i]);
+                    }
+                    else if (!cur.Equals(argv[i]))
+                    {
+                        return OnceResult.Fail;
+                    }
+
+                    break;
+                case ConstNode cn:
+                    if (!cn.Constant.Equals(argv[i]))
+                    {
+                        return OnceResult.Fail;
+                    }
+
+                    break;
+                default:
+                    return OnceResult.Unsupported;
+            }
+        }
+
+        return OnceResult.Ok;
+    }
+
+    private static RegoValue? CallWithPatterns(EvalContext c, RegoValue?[] f, CompiledRule rule, RegoValue[] argv, RegoValue? result)
+    {
+        UnifyArgs(c, f, rule, argv, 0, () =>
+        {
+            foreach (var br in rule.Branches)
+            {
+                if (Branches.Eval(c, f, br, ref result, Conflict))
+                {
+                    break;
+                }
+            }
+
+            return true;
+        });
+        return result;
+    }
+
     private static bool UnifyArgs(EvalContext c, RegoValue?[] f, CompiledRule rule, RegoValue[] argv, int i, Func<bool> k) =>
         i == argv.Length ? k() : rule.Args![i].Unify(c, f, argv[i], () => UnifyArgs(c, f, rule, argv, i + 1, k));
+}
+
+/// <summary>Evaluation of rule branches (body, then value) shared by complete rules and functions.</summary>
+internal static class Branches
+{
+    public static RegoValue?[] NewFrame(int slots) => slots == 0 ? [] : new RegoValue?[slots];
+
+    /// <summary>
+    /// Evaluates a branch and merges its value into <paramref name="result"/> (a different second value is a
+    /// conflict). Returns whether the branch produced a value, so that its <c>else</c> branches are skipped.
+    /// </summary>
+    public static bool Eval(EvalContext c, RegoValue?[] f, CompiledBranch br, ref RegoValue? result, string conflict)
+    {
+        var mark = c.TrailMark;
+        try
+        {
+            // A body whose literals each have at most one solution runs without continuations.
+            var r = br.Body.Once(c, f, out var at);
+            if (r == OnceResult.Fail)
+            {
+                return false;
+            }
+
+            if (r == OnceResult.Ok && br.Value.IsSimple)
+            {
+                var v = br.Value.Value(c, f);
+                if (v is null)
+                {
+                    return false;
+                }
+
+                Merge(ref result, v, br, conflict);
+                return true;
+            }
+
+            return EvalFrom(c, f, br, at, ref result, conflict);
+        }
+        finally
+        {
+            c.Undo(f, mark);
+        }
+    }
+
+    private static bool EvalFrom(EvalContext c, RegoValue?[] f, CompiledBranch br, int at, ref RegoValue? result, string conflict)
+    {
+        var acc = result;
+        var found = false;
+        if (br.Value.IsSimple)
+        {
+            br.Body.EvalFrom(at, c, f, () =>
+            {
+                var v = br.Value.Value(c, f);
+                if (v is null)
+                {
+                    return true;
+                }
+
+                found = true;
+                Merge(ref acc, v, br, conflict);
+                return !br.ConstantValue;
+            });
+        }
+        else
+        {
+            br.Body.EvalFrom(at, c, f, () => br.Value.Eval(c, f, v =>
+            {
+                found = true;
+                Merge(ref acc, v, br, conflict);
+                return !br.ConstantValue;
+            }));
+        }
+
+        result = acc;
+        return found;
+    }
+
+    private static void Merge(ref RegoValue? result, RegoValue v, CompiledBranch br, string conflict)
+    {
+        if (result is null)
+        {
+            result = v;
+        }
+        else if (!result.Equals(v))
+        {
+            throw Errors.Conflict(br.Loc, conflict);
+        }
+    }
+
+    public static RegoValue? DefaultValue(EvalContext c, CompiledRule rule)
+    {
+        var f = NewFrame(rule.Slots);
+        var value = rule.Branches[0].Value;
+        if (value.IsSimple)
+        {
+            return value.Value(c, f);
+        }
+
+        RegoValue? result = null;
+        value.Eval(c, f, v =>
+        {
+            result = v;
+            return false;
+        });
+        return result;
+    }
 }
