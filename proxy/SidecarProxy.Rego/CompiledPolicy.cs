@@ -47,16 +47,7 @@ public sealed class CompiledPolicy
             }
         }
 
-        return Run(input, options, c =>
-        {
-            RegoValue? result = null;
-            node.Eval(c, [], v =>
-            {
-                result = v;
-                return false;
-            });
-            return result;
-        });
+        return Run(input, options, node, static (c, n) => n.FirstValue(c, []));
     }
 
     /// <summary>Runs a query body; each row maps the query's variables to values. An empty list means undefined.</summary>
@@ -72,7 +63,7 @@ public sealed class CompiledPolicy
             }
         }
 
-        return Run(input, options, c => q.Run(c));
+        return Run(input, options, q, static (c, query) => query.Run(c));
     }
 
     /// <summary>Like <see cref="Query(string, RegoValue?, EvaluationOptions?)"/> with the input written as a Rego term (it may hold sets).</summary>
@@ -118,7 +109,7 @@ public sealed class CompiledPolicy
         return result ?? throw new RegoCompileException([new RegoError("rego_compile_error", "input term is undefined", "input", 1, 1)]);
     }
 
-    private T Run<T>(RegoValue? input, EvaluationOptions? options, Func<EvalContext, T> body)
+    private TResult Run<TState, TResult>(RegoValue? input, EvaluationOptions? options, TState state, Func<EvalContext, TState, TResult> body)
     {
         var token = options?.CancellationToken ?? CancellationToken.None;
         CancellationTokenSource? cts = null;
@@ -134,7 +125,7 @@ public sealed class CompiledPolicy
             token.ThrowIfCancellationRequested();
             var builtins = new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false);
             var ctx = new EvalContext(_model, input, builtins, options?.MaxSteps, token, options?.PrintOutput);
-            return body(ctx);
+            return body(ctx, state);
         }
         catch (OperationCanceledException e)
         {

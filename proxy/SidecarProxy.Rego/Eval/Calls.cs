@@ -285,7 +285,25 @@ internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right
 {
     private readonly BuiltinCallNode _fallback = new(def, [left, right]);
     private readonly bool _simple = left.IsSimple && right.IsSimple;
-    private readonly string _op = def.Name;
+    private readonly CompareOp _op = def.Name switch
+    {
+        "equal" => CompareOp.Equal,
+        "neq" => CompareOp.NotEqual,
+        "lt" => CompareOp.Less,
+        "lte" => CompareOp.LessOrEqual,
+        "gt" => CompareOp.Greater,
+        _ => CompareOp.GreaterOrEqual,
+    };
+
+    private enum CompareOp
+    {
+        Equal,
+        NotEqual,
+        Less,
+        LessOrEqual,
+        Greater,
+        GreaterOrEqual,
+    }
 
     public override bool IsSimple => _simple;
 
@@ -293,13 +311,7 @@ internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right
     {
         if (c.Mocks is not null)
         {
-            RegoValue? result = null;
-            _fallback.Eval(c, f, v =>
-            {
-                result = v;
-                return false;
-            });
-            return result;
+            return _fallback.FirstValue(c, f);
         }
 
         var a = left.Value(c, f);
@@ -325,11 +337,11 @@ internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right
 
     private bool Compare(RegoValue a, RegoValue b) => _op switch
     {
-        "equal" => a.Equals(b),
-        "neq" => !a.Equals(b),
-        "lt" => a.CompareTo(b) < 0,
-        "lte" => a.CompareTo(b) <= 0,
-        "gt" => a.CompareTo(b) > 0,
+        CompareOp.Equal => a.Equals(b),
+        CompareOp.NotEqual => !a.Equals(b),
+        CompareOp.Less => a.CompareTo(b) < 0,
+        CompareOp.LessOrEqual => a.CompareTo(b) <= 0,
+        CompareOp.Greater => a.CompareTo(b) > 0,
         _ => a.CompareTo(b) >= 0,
     };
 }

@@ -83,6 +83,11 @@ internal sealed class DataRefNode : TNode
             }
         }
 
+        return OverriddenValue(c, f);
+    }
+
+    private RegoValue? OverriddenValue(EvalContext c, RegoValue?[] f)
+    {
         RegoValue? result = null;
         Eval(c, f, v =>
         {
@@ -137,7 +142,7 @@ internal sealed class DataRefNode : TNode
             return x is null || !x.Equals(v) || k();
         }
 
-        return Eval(c, f, x => !x.Equals(v) || k());
+        return UnifyByEval(c, f, v, k);
     }
 
     public static bool Walk(EvalContext c, RegoValue?[] f, DataNode node, TNode[] keys, int i, Func<RegoValue, bool> k)
@@ -185,40 +190,46 @@ internal sealed class DataRefNode : TNode
                 return true;
             }
 
-            var next = i + 1;
-            foreach (var (name, child) in node.Children)
+            return EnumerateNode(c, f, node, keys, i, k);
+        }
+    }
+
+    private static bool EnumerateNode(EvalContext c, RegoValue?[] f, DataNode node, TNode[] keys, int i, Func<RegoValue, bool> k)
+    {
+        var key = keys[i];
+        var next = i + 1;
+        foreach (var (name, child) in node.Children)
+        {
+            var ch = child;
+            if (ch.IsFunctionOnly)
             {
-                var ch = child;
-                if (ch.IsFunctionOnly)
+                continue;
+            }
+
+            if (!key.Unify(c, f, new RegoString(name), () => Walk(c, f, ch, keys, next, k)))
+            {
+                return false;
+            }
+        }
+
+        if (node.Base is RegoObject baseObj)
+        {
+            foreach (var (bk, bv) in baseObj.Entries)
+            {
+                if (bk is RegoString bs && node.Children.ContainsKey(bs.Value))
                 {
                     continue;
                 }
 
-                if (!key.Unify(c, f, new RegoString(name), () => Walk(c, f, ch, keys, next, k)))
+                var value = bv;
+                if (!key.Unify(c, f, bk, () => RefNode.WalkValue(c, f, value, keys, next, k)))
                 {
                     return false;
                 }
             }
-
-            if (node.Base is RegoObject baseObj)
-            {
-                foreach (var (bk, bv) in baseObj.Entries)
-                {
-                    if (bk is RegoString bs && node.Children.ContainsKey(bs.Value))
-                    {
-                        continue;
-                    }
-
-                    var value = bv;
-                    if (!key.Unify(c, f, bk, () => RefNode.WalkValue(c, f, value, keys, next, k)))
-                    {
-                        return false;
-                    }
-                }
-            }
-
-            return true;
         }
+
+        return true;
     }
 
     /// <summary>The value of a package (or any inner node): base data merged with the values of the rules below.</summary>

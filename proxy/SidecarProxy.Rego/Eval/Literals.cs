@@ -126,9 +126,10 @@ internal sealed class TermLiteral(TNode term) : LNode
             return v is null || (v is RegoBoolean { Value: false }) || Continue(c, f, k);
         }
 
-        var rest = Rest(c, f, k);
-        return term.Eval(c, f, v => v is RegoBoolean { Value: false } || rest());
+        return EvalEnumerating(c, f, Rest(c, f, k));
     }
+
+    private bool EvalEnumerating(EvalContext c, RegoValue?[] f, Func<bool> rest) => term.Eval(c, f, v => v is RegoBoolean { Value: false } || rest());
 
     public override OnceResult Once(EvalContext c, RegoValue?[] f)
     {
@@ -308,8 +309,13 @@ internal sealed class NotLiteral(LNode inner) : LNode
             c.Undo(f, mark);
         }
 
+        return HasSolution(c, f, inner);
+    }
+
+    public static bool HasSolution(EvalContext c, RegoValue?[] f, LNode literal)
+    {
         var found = false;
-        inner.Eval(c, f, () =>
+        literal.Eval(c, f, () =>
         {
             found = true;
             return false;
@@ -335,8 +341,7 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             };
             if (coll is RegoObject o)
             {
-                var rest = Rest(c, f, k);
-                return Iterate(c, f, o, null, value, rest);
+                return Iterate(c, f, o, null, value, Rest(c, f, k));
             }
 
             try
@@ -358,9 +363,10 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             }
         }
 
-        var next = Rest(c, f, k);
-        return collection.Eval(c, f, coll => Iterate(c, f, coll, key, value, next));
+        return EvalCollection(c, f, Rest(c, f, k));
     }
+
+    private bool EvalCollection(EvalContext c, RegoValue?[] f, Func<bool> next) => collection.Eval(c, f, coll => Iterate(c, f, coll, key, value, next));
 
     public static bool Iterate(EvalContext c, RegoValue?[] f, RegoValue coll, TNode? key, TNode value, Func<bool> k)
     {
@@ -369,11 +375,7 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             case RegoArray a:
                 for (var i = 0; i < a.Count; i++)
                 {
-                    var item = a[i];
-                    var ok = key is null
-                        ? value.Unify(c, f, item, k)
-                        : key.Unify(c, f, RegoNumber.FromLong(i), () => value.Unify(c, f, item, k));
-                    if (!ok)
+                    if (!UnifyPair(c, f, key, key is null ? null : RegoNumber.FromLong(i), value, a[i], k))
                     {
                         return false;
                     }
@@ -383,10 +385,7 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             case RegoSet s:
                 foreach (var item in s.Items)
                 {
-                    var ok = key is null
-                        ? value.Unify(c, f, item, k)
-                        : key.Unify(c, f, item, () => value.Unify(c, f, item, k));
-                    if (!ok)
+                    if (!UnifyPair(c, f, key, item, value, item, k))
                     {
                         return false;
                     }
@@ -396,10 +395,7 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             case RegoObject o:
                 foreach (var (ek, ev) in o.Entries)
                 {
-                    var ok = key is null
-                        ? value.Unify(c, f, ev, k)
-                        : key.Unify(c, f, ek, () => value.Unify(c, f, ev, k));
-                    if (!ok)
+                    if (!UnifyPair(c, f, key, ek, value, ev, k))
                     {
                         return false;
                     }
@@ -410,6 +406,12 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
                 return true;
         }
     }
+
+    private static bool UnifyPair(EvalContext c, RegoValue?[] f, TNode? key, RegoValue? k1, TNode value, RegoValue v1, Func<bool> k) =>
+        key is null ? value.Unify(c, f, v1, k) : UnifyKeyThenValue(c, f, key, k1!, value, v1, k);
+
+    private static bool UnifyKeyThenValue(EvalContext c, RegoValue?[] f, TNode key, RegoValue k1, TNode value, RegoValue v1, Func<bool> k) =>
+        key.Unify(c, f, k1, () => value.Unify(c, f, v1, k));
 }
 
 /// <summary><c>every k, v in xs { body }</c>: true when the body holds for every element (vacuously for none).</summary>

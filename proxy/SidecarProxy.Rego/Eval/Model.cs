@@ -203,11 +203,7 @@ internal sealed class RuleGroup
                         continue;
                     }
 
-                    br.Body.EvalFrom(at, c, f, () => key.Eval(c, f, v =>
-                    {
-                        items.Add(v);
-                        return true;
-                    }));
+                    CollectFrom(c, f, br.Body, at, key, items);
                 }
                 finally
                 {
@@ -218,6 +214,13 @@ internal sealed class RuleGroup
 
         return RegoSet.From(items);
     }
+
+    private static void CollectFrom(EvalContext c, RegoValue?[] f, BodyNode body, int at, TNode key, List<RegoValue> items) =>
+        body.EvalFrom(at, c, f, () => key.Eval(c, f, v =>
+        {
+            items.Add(v);
+            return true;
+        }));
 
     private RegoValue EvalObject(EvalContext c)
     {
@@ -545,19 +548,6 @@ internal static class Branches
 
     public static RegoValue? DefaultValue(EvalContext c, CompiledRule rule)
     {
-        var f = NewFrame(rule.Slots);
-        var value = rule.Branches[0].Value;
-        if (value.IsSimple)
-        {
-            return value.Value(c, f);
-        }
-
-        RegoValue? result = null;
-        value.Eval(c, f, v =>
-        {
-            result = v;
-            return false;
-        });
-        return result;
+        return rule.Branches[0].Value.FirstValue(c, NewFrame(rule.Slots));
     }
 }

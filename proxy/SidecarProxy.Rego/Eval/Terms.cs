@@ -32,7 +32,41 @@ internal abstract class TNode
             return x is null || !x.Equals(v) || k();
         }
 
-        return Eval(c, f, x => !x.Equals(v) || k());
+        return UnifyByEval(c, f, v, k);
+    }
+
+    // Closures live in their own methods: a lambda capturing locals costs an allocation on every call of the method
+    // that declares them, even when the path using it is not taken.
+    protected bool UnifyByEval(EvalContext c, RegoValue?[] f, RegoValue v, Func<bool> k) => Eval(c, f, x => !x.Equals(v) || k());
+
+    /// <summary>The first value (null when undefined) of a term that is not simple.</summary>
+    public RegoValue? FirstValue(EvalContext c, RegoValue?[] f)
+    {
+        if (IsSimple)
+        {
+            return Value(c, f);
+        }
+
+        RegoValue? result = null;
+        Eval(c, f, v =>
+        {
+            result = v;
+            return false;
+        });
+        return result;
+    }
+
+    protected static bool AllGround(TNode[] nodes, RegoValue?[] f)
+    {
+        foreach (var n in nodes)
+        {
+            if (!n.IsGround(f))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether the term can be evaluated now: every variable outside ref keys is bound (ref keys enumerate).</summary>
@@ -167,7 +201,7 @@ internal sealed class ArrayNode(TNode[] items) : TNode
     private bool UnifyFrom(EvalContext c, RegoValue?[] f, RegoArray a, int i, Func<bool> k) =>
         i == Items.Length ? k() : Items[i].Unify(c, f, a[i], () => UnifyFrom(c, f, a, i + 1, k));
 
-    public override bool IsGround(RegoValue?[] f) => Array.TrueForAll(Items, x => x.IsGround(f));
+    public override bool IsGround(RegoValue?[] f) => AllGround(Items, f);
 }
 
 internal sealed class SetNode(TNode[] items) : TNode
@@ -224,7 +258,7 @@ internal sealed class SetNode(TNode[] items) : TNode
         });
     }
 
-    public override bool IsGround(RegoValue?[] f) => Array.TrueForAll(items, x => x.IsGround(f));
+    public override bool IsGround(RegoValue?[] f) => AllGround(items, f);
 }
 
 internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
@@ -324,7 +358,7 @@ internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
         return keys[i].Eval(c, f, kv => !o.TryGetValue(kv, out var vv) || values[i].Unify(c, f, vv, () => UnifyFrom(c, f, o, i + 1, k)));
     }
 
-    public override bool IsGround(RegoValue?[] f) => Array.TrueForAll(keys, x => x.IsGround(f)) && Array.TrueForAll(values, x => x.IsGround(f));
+    public override bool IsGround(RegoValue?[] f) => AllGround(keys, f) && AllGround(values, f);
 }
 
 /// <summary>A reference into a value: <c>x.y[z]</c>. Keys that are unbound variables (or patterns) enumerate.</summary>
@@ -370,8 +404,10 @@ internal sealed class RefNode : TNode
             return v is null || k(v);
         }
 
-        return Head.Eval(c, f, hv => WalkValue(c, f, hv, Keys, 0, k));
+        return EvalWalk(c, f, k);
     }
+
+    private bool EvalWalk(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k) => Head.Eval(c, f, hv => WalkValue(c, f, hv, Keys, 0, k));
 
     public static RegoValue? Index(RegoValue v, RegoValue key)
     {
@@ -419,12 +455,7 @@ internal sealed class RefNode : TNode
             }
             else if (key.IsGround(f))
             {
-                var next = i + 1;
-                return key.Eval(c, f, kv2 =>
-                {
-                    var r = Index(v, kv2);
-                    return r is null || WalkValue(c, f, r, keys, next, k);
-                });
+                return WalkEvaluatedKey(c, f, v, keys, i, k);
             }
 
             if (kv is not null)
@@ -443,6 +474,9 @@ internal sealed class RefNode : TNode
             return Enumerate(c, f, v, keys, i, k);
         }
     }
+
+    private static bool WalkEvaluatedKey(EvalContext c, RegoValue?[] f, RegoValue v, TNode[] keys, int i, Func<RegoValue, bool> k) =>
+        keys[i].Eval(c, f, kv => Index(v, kv) is not { } r || WalkValue(c, f, r, keys, i + 1, k));
 
     private static bool Enumerate(EvalContext c, RegoValue?[] f, RegoValue v, TNode[] keys, int i, Func<RegoValue, bool> k)
     {
@@ -505,42 +539,57 @@ internal sealed class ComprehensionNode(ComprehensionKindNode kind, TNode head, 
         {
             case ComprehensionKindNode.Array:
                 {
-                    var list = new List<RegoValue>();
-                    body.Eval(c, f, () => head.Eval(c, f, v =>
-                    {
-                        list.Add(v);
-                        return true;
-                    }));
+                    var list = Collect(c, f);
                     return list.Count == 0 ? RegoArray.Empty : new RegoArray(list.ToArray());
                 }
 
             case ComprehensionKindNode.Set:
-                {
-                    var list = new List<RegoValue>();
-                    body.Eval(c, f, () => head.Eval(c, f, v =>
-                    {
-                        list.Add(v);
-                        return true;
-                    }));
-                    return RegoSet.From(list);
-                }
-
+                return RegoSet.From(Collect(c, f));
             default:
-                {
-                    var map = new Dictionary<RegoValue, RegoValue>();
-                    body.Eval(c, f, () => head.Eval(c, f, kv => value!.Eval(c, f, vv =>
-                    {
-                        if (map.TryGetValue(kv, out var existing) && !existing.Equals(vv))
-                        {
-                            throw Errors.Conflict(Loc, "object keys must be unique");
-                        }
-
-                        map[kv] = vv;
-                        return true;
-                    })));
-                    return new RegoObject(map);
-                }
+                return CollectObject(c, f);
         }
+    }
+
+    private List<RegoValue> Collect(EvalContext c, RegoValue?[] f)
+    {
+        var list = new List<RegoValue>();
+        if (head.IsSimple)
+        {
+            body.Eval(c, f, () =>
+            {
+                if (head.Value(c, f) is { } v)
+                {
+                    list.Add(v);
+                }
+
+                return true;
+            });
+            return list;
+        }
+
+        Func<RegoValue, bool> add = v =>
+        {
+            list.Add(v);
+            return true;
+        };
+        body.Eval(c, f, () => head.Eval(c, f, add));
+        return list;
+    }
+
+    private RegoObject CollectObject(EvalContext c, RegoValue?[] f)
+    {
+        var map = new Dictionary<RegoValue, RegoValue>();
+        body.Eval(c, f, () => head.Eval(c, f, kv => value!.Eval(c, f, vv =>
+        {
+            if (map.TryGetValue(kv, out var existing) && !existing.Equals(vv))
+            {
+                throw Errors.Conflict(Loc, "object keys must be unique");
+            }
+
+            map[kv] = vv;
+            return true;
+        })));
+        return new RegoObject(map);
     }
 }
 
@@ -560,12 +609,7 @@ internal sealed class TemplateNode(object[] parts) : TNode
                 continue;
             }
 
-            RegoValue? found = null;
-            ((TNode)p).Eval(c, f, v =>
-            {
-                found = v;
-                return false;
-            });
+            var found = ((TNode)p).FirstValue(c, f);
             if (found is null)
             {
                 sb.Append("<undefined>");
