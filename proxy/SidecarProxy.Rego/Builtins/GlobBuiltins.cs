@@ -16,7 +16,8 @@ internal static class GlobBuiltins
 {
     private const int MaxEntries = 500;
 
-    private static readonly ConcurrentDictionary<string, Lazy<(CompiledRegex? Regex, string? Error)>> Cache = new(StringComparer.Ordinal);
+    // Keyed by pattern and delimiters (their runes as a string), so that a hit allocates nothing.
+    private static readonly ConcurrentDictionary<(string Pattern, string Delimiters), Lazy<(CompiledRegex? Regex, string? Error)>> Cache = new();
 
     public static void Register(BuiltinRegistry registry)
     {
@@ -28,32 +29,15 @@ internal static class GlobBuiltins
     private static RegoValue Match(BuiltinContext ctx, RegoValue[] args)
     {
         var pattern = Operands.String(args, 0);
-        int[] delimiters;
-        switch (args[1])
+        var delimiters = args[1] switch
         {
-            case RegoNull:
-                delimiters = [];
-                break;
-            case RegoArray array:
-                delimiters = Delimiters(array);
-                if (delimiters.Length == 0)
-                {
-                    delimiters = ['.'];
-                }
-
-                break;
-            default:
-                throw Operands.TypeError(args, 1, "one of {array, null}");
-        }
+            RegoNull => string.Empty,
+            RegoArray array => DelimiterKey(array),
+            _ => throw Operands.TypeError(args, 1, "one of {array, null}"),
+        };
 
         var subject = Operands.String(args, 2);
-        var id = new StringBuilder(pattern).Append('-');
-        foreach (var d in delimiters)
-        {
-            StringRunes.AppendRune(id, d);
-        }
-
-        var key = id.ToString();
+        var key = (pattern, delimiters);
         if (!Cache.TryGetValue(key, out var entry))
         {
             if (Cache.Count >= MaxEntries)
@@ -61,7 +45,7 @@ internal static class GlobBuiltins
                 Cache.Clear();
             }
 
-            entry = Cache.GetOrAdd(key, _ => new Lazy<(CompiledRegex?, string?)>(() => Compile(pattern, delimiters)));
+            entry = Cache.GetOrAdd(key, static k => new Lazy<(CompiledRegex?, string?)>(() => Compile(k.Pattern, StringRunes.ToRunes(k.Delimiters))));
         }
 
         var (regex, error) = entry.Value;
@@ -71,6 +55,30 @@ internal static class GlobBuiltins
         }
 
         return RegoValue.From(regex.Regex.IsMatch(subject));
+    }
+
+    /// <summary>The delimiters as a string of their runes; an empty array means ".".</summary>
+    private static string DelimiterKey(RegoArray array)
+    {
+        if (array.Count == 0)
+        {
+            return ".";
+        }
+
+        // The usual case, single (non-surrogate) characters, needs no rune decoding; one delimiter no allocation.
+        if (array.Count == 1 && array[0] is RegoString { Value: [var ch] } one && !char.IsSurrogate(ch))
+        {
+            return one.Value;
+        }
+
+        var runes = Delimiters(array);
+        var sb = new StringBuilder(runes.Length);
+        foreach (var r in runes)
+        {
+            StringRunes.AppendRune(sb, r);
+        }
+
+        return sb.ToString();
     }
 
     private static int[] Delimiters(RegoArray array)

@@ -40,13 +40,10 @@ internal abstract class TNode
     protected bool UnifyByEval(EvalContext c, RegoValue?[] f, RegoValue v, Func<bool> k) => Eval(c, f, x => !x.Equals(v) || k());
 
     /// <summary>The first value (null when undefined) of a term that is not simple.</summary>
-    public RegoValue? FirstValue(EvalContext c, RegoValue?[] f)
-    {
-        if (IsSimple)
-        {
-            return Value(c, f);
-        }
+    public RegoValue? FirstValue(EvalContext c, RegoValue?[] f) => IsSimple ? Value(c, f) : FirstOfEval(c, f);
 
+    private RegoValue? FirstOfEval(EvalContext c, RegoValue?[] f)
+    {
         RegoValue? result = null;
         Eval(c, f, v =>
         {
@@ -206,6 +203,8 @@ internal sealed class ArrayNode(TNode[] items) : TNode
 
 internal sealed class SetNode(TNode[] items) : TNode
 {
+    public TNode[] Items => items;
+
     private readonly bool _simple = Array.TrueForAll(items, i => i.IsSimple);
 
     public override bool IsSimple => _simple;
