@@ -124,8 +124,12 @@ public sealed class CompiledPolicy
         {
             token.ThrowIfCancellationRequested();
             var builtins = new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false);
-            var ctx = new EvalContext(_model, input, builtins, options?.MaxSteps, token, options?.PrintOutput);
-            return body(ctx, state);
+            var ctx = EvalContext.Rent(_model, input, builtins, options?.MaxSteps, token, options?.PrintOutput);
+            var result = body(ctx, state);
+
+            // Only after a normal end: a context left by an exception may hold a half-done state.
+            ctx.Release();
+            return result;
         }
         catch (OperationCanceledException e)
         {

@@ -19,7 +19,15 @@ internal abstract class CallNodeBase(TNode[] args, bool singleValued) : TNode
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
         var argv = SimpleArgs(c, f);
-        return argv is null ? null : InvokeValue(c, argv);
+        if (argv is null)
+        {
+            return null;
+        }
+
+        // Builtins and functions only read their argument array (BuiltinFunction's contract): it is recycled.
+        var result = InvokeValue(c, argv);
+        c.Return(argv);
+        return result;
     }
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
@@ -27,7 +35,14 @@ internal abstract class CallNodeBase(TNode[] args, bool singleValued) : TNode
         if (_simpleArgs)
         {
             var argv = SimpleArgs(c, f);
-            return argv is null || Invoke(c, argv, k);
+            if (argv is null)
+            {
+                return true;
+            }
+
+            var more = Invoke(c, argv, k);
+            c.Return(argv);
+            return more;
         }
 
         return FillArgs(c, f, new RegoValue[Args.Length], 0, k);
@@ -35,24 +50,20 @@ internal abstract class CallNodeBase(TNode[] args, bool singleValued) : TNode
 
     private RegoValue[]? SimpleArgs(EvalContext c, RegoValue?[] f)
     {
-        if (Args.Length == 0)
-        {
-            return [];
-        }
-
-        var argv = new RegoValue[Args.Length];
+        var argv = c.Rent(Args.Length);
         for (var i = 0; i < argv.Length; i++)
         {
             var v = Args[i].Value(c, f);
             if (v is null)
             {
+                c.Return(argv);
                 return null;
             }
 
             argv[i] = v;
         }
 
-        return argv;
+        return argv!;
     }
 
     /// <summary>The single value of the call (null = undefined); only for calls to functions, not relations.</summary>

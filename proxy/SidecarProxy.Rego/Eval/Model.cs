@@ -157,7 +157,7 @@ internal sealed class RuleGroup
         RegoValue? result = null;
         foreach (var rule in Rules)
         {
-            var f = Branches.NewFrame(rule.Slots);
+            var f = c.Rent(rule.Slots);
             foreach (var br in rule.Branches)
             {
                 if (Branches.Eval(c, f, br, ref result, "complete rules must not produce multiple outputs"))
@@ -165,6 +165,8 @@ internal sealed class RuleGroup
                     break;
                 }
             }
+
+            c.Return(f);
         }
 
         if (result is null && Default is not null)
@@ -180,39 +182,46 @@ internal sealed class RuleGroup
         var items = new List<RegoValue>();
         foreach (var rule in Rules)
         {
-            var f = Branches.NewFrame(rule.Slots);
+            var f = c.Rent(rule.Slots);
             var key = rule.Keys![0];
             foreach (var br in rule.Branches)
             {
-                var mark = c.TrailMark;
-                try
-                {
-                    var r = br.Body.Once(c, f, out var at);
-                    if (r == OnceResult.Fail)
-                    {
-                        continue;
-                    }
-
-                    if (r == OnceResult.Ok && key.IsSimple)
-                    {
-                        if (key.Value(c, f) is { } v)
-                        {
-                            items.Add(v);
-                        }
-
-                        continue;
-                    }
-
-                    CollectFrom(c, f, br.Body, at, key, items);
-                }
-                finally
-                {
-                    c.Undo(f, mark);
-                }
+                Collect(c, f, br.Body, key, items);
             }
+
+            c.Return(f);
         }
 
         return RegoSet.From(items);
+    }
+
+    private static void Collect(EvalContext c, RegoValue?[] f, BodyNode body, TNode key, List<RegoValue> items)
+    {
+        var mark = c.TrailMark;
+        try
+        {
+            var r = body.Once(c, f, out var at);
+            if (r == OnceResult.Fail)
+            {
+                return;
+            }
+
+            if (r == OnceResult.Ok && key.IsSimple)
+            {
+                if (key.Value(c, f) is { } v)
+                {
+                    items.Add(v);
+                }
+
+                return;
+            }
+
+            CollectFrom(c, f, body, at, key, items);
+        }
+        finally
+        {
+            c.Undo(f, mark);
+        }
     }
 
     private static void CollectFrom(EvalContext c, RegoValue?[] f, BodyNode body, int at, TNode key, List<RegoValue> items) =>
@@ -364,35 +373,9 @@ internal sealed class FunctionGroup
         RegoValue? result = null;
         foreach (var rule in Rules)
         {
-            var f = Branches.NewFrame(rule.Slots);
-            var mark = c.TrailMark;
-            try
-            {
-                var bound = BindArgs(c, f, rule.Args!, argv);
-                if (bound == OnceResult.Fail)
-                {
-                    continue;
-                }
-
-                if (bound == OnceResult.Unsupported)
-                {
-                    c.Undo(f, mark);
-                    result = CallWithPatterns(c, f, rule, argv, result);
-                    continue;
-                }
-
-                foreach (var br in rule.Branches)
-                {
-                    if (Branches.Eval(c, f, br, ref result, Conflict))
-                    {
-                        break;
-                    }
-                }
-            }
-            finally
-            {
-                c.Undo(f, mark);
-            }
+            var f = c.Rent(rule.Slots);
+            CallRule(c, f, rule, argv, ref result);
+            c.Return(f);
         }
 
         if (result is null && Default is not null)
@@ -401,6 +384,38 @@ internal sealed class FunctionGroup
         }
 
         return result;
+    }
+
+    private static void CallRule(EvalContext c, RegoValue?[] f, CompiledRule rule, RegoValue[] argv, ref RegoValue? result)
+    {
+        var mark = c.TrailMark;
+        try
+        {
+            var bound = BindArgs(c, f, rule.Args!, argv);
+            if (bound == OnceResult.Fail)
+            {
+                return;
+            }
+
+            if (bound == OnceResult.Unsupported)
+            {
+                c.Undo(f, mark);
+                result = CallWithPatterns(c, f, rule, argv, result);
+                return;
+            }
+
+            foreach (var br in rule.Branches)
+            {
+                if (Branches.Eval(c, f, br, ref result, Conflict))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            c.Undo(f, mark);
+        }
     }
 
     private const string Conflict = "functions must not produce multiple outputs for same inputs";
@@ -463,8 +478,6 @@ internal sealed class FunctionGroup
 /// <summary>Evaluation of rule branches (body, then value) shared by complete rules and functions.</summary>
 internal static class Branches
 {
-    public static RegoValue?[] NewFrame(int slots) => slots == 0 ? [] : new RegoValue?[slots];
-
     /// <summary>
     /// Evaluates a branch and merges its value into <paramref name="result"/> (a different second value is a
     /// conflict). Returns whether the branch produced a value, so that its <c>else</c> branches are skipped.
@@ -548,6 +561,9 @@ internal static class Branches
 
     public static RegoValue? DefaultValue(EvalContext c, CompiledRule rule)
     {
-        return rule.Branches[0].Value.FirstValue(c, NewFrame(rule.Slots));
+        var f = c.Rent(rule.Slots);
+        var v = rule.Branches[0].Value.FirstValue(c, f);
+        c.Return(f);
+        return v;
     }
 }
