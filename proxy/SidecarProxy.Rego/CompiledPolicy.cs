@@ -112,19 +112,30 @@ public sealed class CompiledPolicy
     private TResult Run<TState, TResult>(RegoValue? input, EvaluationOptions? options, TState state, Func<EvalContext, TState, TResult> body)
     {
         var token = options?.CancellationToken ?? CancellationToken.None;
-        CancellationTokenSource? cts = null;
-        if (options?.Timeout is { } timeout)
+
+        // A timeout is a deadline checked as evaluation steps (and by builtins that ask for the token), not a timer.
+        long deadline = 0;
+        if (options?.Timeout is { } timeout && timeout != System.Threading.Timeout.InfiniteTimeSpan)
         {
-            cts = CancellationTokenSource.CreateLinkedTokenSource(token);
-            cts.CancelAfter(timeout);
-            token = cts.Token;
+            // The range CancellationTokenSource.CancelAfter accepts, as before.
+            ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero, nameof(options));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(timeout.TotalMilliseconds, uint.MaxValue - 1.0, nameof(options));
+            deadline = System.Diagnostics.Stopwatch.GetTimestamp() + Math.Max(1, (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
+            if (timeout == TimeSpan.Zero)
+            {
+                throw new RegoEvaluationException("eval_cancel_error", "caller cancelled query execution", new OperationCanceledException());
+            }
         }
 
+        BuiltinContext? builtins = null;
         try
         {
             token.ThrowIfCancellationRequested();
-            var builtins = new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false);
+            builtins = deadline == 0
+                ? new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false)
+                : new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false, deadline);
             var ctx = EvalContext.Rent(_model, input, builtins, options?.MaxSteps, token, options?.PrintOutput);
+            ctx.SetDeadline(deadline);
             var result = body(ctx, state);
 
             // Only after a normal end: a context left by an exception may hold a half-done state.
@@ -141,7 +152,7 @@ public sealed class CompiledPolicy
         }
         finally
         {
-            cts?.Dispose();
+            builtins?.ReleaseDeadline();
         }
     }
 

@@ -36,6 +36,7 @@ internal sealed class EvalContext
     private readonly int[] _arrayCounts = new int[MaxPooledLength + 1];
     private long _maxSteps;
     private CancellationToken _token;
+    private long _deadline;
     private long _steps;
 
     public EvalContext(PolicyModel model, RegoValue? input, BuiltinContext builtins, long? maxSteps, CancellationToken token, TextWriter? print)
@@ -65,6 +66,7 @@ internal sealed class EvalContext
         c._maxSteps = maxSteps ?? long.MaxValue;
         c._token = token;
         c.Print = print;
+        c._deadline = 0;
         return c;
     }
 
@@ -77,12 +79,16 @@ internal sealed class EvalContext
         DataOverrides = null;
         Mocks = null;
         _token = default;
+        _deadline = 0;
         _steps = 0;
         _trailCount = 0;
         Array.Clear(_cache);
         Cache = _cache;
         t_spare = this;
     }
+
+    /// <summary>Stops the evaluation once <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> passes <paramref name="timestamp"/>.</summary>
+    public void SetDeadline(long timestamp) => _deadline = timestamp;
 
     /// <summary>An array of nulls of the given length (a frame or argument list); give it back with <see cref="Return"/>.</summary>
     public RegoValue?[] Rent(int length)
@@ -191,7 +197,7 @@ internal sealed class EvalContext
         }
 
         System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
-        if ((s & 255) == 0 && _token.IsCancellationRequested)
+        if ((s & 255) == 0 && (_token.IsCancellationRequested || (_deadline != 0 && System.Diagnostics.Stopwatch.GetTimestamp() >= _deadline)))
         {
             throw new RegoEvaluationException("eval_cancel_error", "caller cancelled query execution");
         }

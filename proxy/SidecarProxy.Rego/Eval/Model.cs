@@ -224,12 +224,28 @@ internal sealed class RuleGroup
         }
     }
 
-    private static void CollectFrom(EvalContext c, RegoValue?[] f, BodyNode body, int at, TNode key, List<RegoValue> items) =>
+    private static void CollectFrom(EvalContext c, RegoValue?[] f, BodyNode body, int at, TNode key, List<RegoValue> items)
+    {
+        if (key.IsSimple)
+        {
+            body.EvalFrom(at, c, f, () =>
+            {
+                if (key.Value(c, f) is { } v)
+                {
+                    items.Add(v);
+                }
+
+                return true;
+            });
+            return;
+        }
+
         body.EvalFrom(at, c, f, () => key.Eval(c, f, v =>
         {
             items.Add(v);
             return true;
         }));
+    }
 
     private RegoValue EvalObject(EvalContext c)
     {
