@@ -37,6 +37,26 @@ internal static class GlobBuiltins
         };
 
         var subject = Operands.String(args, 2);
+        var (regex, error) = Lookup(pattern, delimiters);
+        if (regex is null)
+        {
+            throw new BuiltinErrorException(error!);
+        }
+
+        return RegoValue.From(regex.Regex.IsMatch(subject));
+    }
+
+    private static (CompiledRegex? Regex, string? Error) Lookup(string pattern, string delimiters)
+    {
+        // Patterns usually come from data, so the same string instances recur: a small per-thread table matched by
+        // reference finds them without hashing or comparing the text.
+        var recent = t_recent ??= new RecentEntry?[RecentSize];
+        var slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pattern) & (RecentSize - 1);
+        if (recent[slot] is { } hit && ReferenceEquals(hit.Pattern, pattern) && string.Equals(hit.Delimiters, delimiters, StringComparison.Ordinal))
+        {
+            return hit.Compiled;
+        }
+
         var key = (pattern, delimiters);
         if (!Cache.TryGetValue(key, out var entry))
         {
@@ -48,14 +68,17 @@ internal static class GlobBuiltins
             entry = Cache.GetOrAdd(key, static k => new Lazy<(CompiledRegex?, string?)>(() => Compile(k.Pattern, StringRunes.ToRunes(k.Delimiters))));
         }
 
-        var (regex, error) = entry.Value;
-        if (regex is null)
-        {
-            throw new BuiltinErrorException(error!);
-        }
-
-        return RegoValue.From(regex.Regex.IsMatch(subject));
+        var compiled = entry.Value;
+        recent[slot] = new RecentEntry(pattern, delimiters, compiled);
+        return compiled;
     }
+
+    private const int RecentSize = 32;
+
+    [ThreadStatic]
+    private static RecentEntry?[]? t_recent;
+
+    private sealed record RecentEntry(string Pattern, string Delimiters, (CompiledRegex? Regex, string? Error) Compiled);
 
     /// <summary>The delimiters as a string of their runes; an empty array means ".".</summary>
     private static string DelimiterKey(RegoArray array)
