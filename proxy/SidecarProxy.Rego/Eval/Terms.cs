@@ -277,6 +277,11 @@ internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
             return RegoObject.Empty;
         }
 
+        if (keys.Length <= RegoObject.MaxSmall)
+        {
+            return SmallValue(c, f);
+        }
+
         var map = new Dictionary<RegoValue, RegoValue>(keys.Length);
         for (var i = 0; i < keys.Length; i++)
         {
@@ -291,6 +296,57 @@ internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
         }
 
         return new RegoObject(map);
+    }
+
+    /// <summary>A small object as its sorted pairs (no hash table): keys kept in order by insertion.</summary>
+    private RegoObject? SmallValue(EvalContext c, RegoValue?[] f)
+    {
+        var pairs = new KeyValuePair<RegoValue, RegoValue>[keys.Length];
+        var n = 0;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var k = keys[i].Value(c, f);
+            var v = values[i].Value(c, f);
+            if (k is null || v is null)
+            {
+                return null;
+            }
+
+            // Find the key's place; a key given twice must have the same value.
+            var at = n;
+            while (at > 0)
+            {
+                var cmp = pairs[at - 1].Key.CompareTo(k);
+                if (cmp == 0)
+                {
+                    if (!pairs[at - 1].Value.Equals(v))
+                    {
+                        throw Errors.Conflict(Loc, "object keys must be unique");
+                    }
+
+                    at = -1;
+                    break;
+                }
+
+                if (cmp < 0)
+                {
+                    break;
+                }
+
+                at--;
+            }
+
+            if (at < 0)
+            {
+                continue;
+            }
+
+            Array.Copy(pairs, at, pairs, at + 1, n - at);
+            pairs[at] = new(k, v);
+            n++;
+        }
+
+        return RegoObject.FromSortedPairs(n == pairs.Length ? pairs : pairs[..n]);
     }
 
     private void Put(Dictionary<RegoValue, RegoValue> map, RegoValue k, RegoValue v)

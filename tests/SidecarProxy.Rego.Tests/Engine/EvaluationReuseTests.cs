@@ -264,6 +264,57 @@ public sealed class EvaluationReuseTests
         Assert.Equal("eval_conflict_error", e.Code);
     }
 
+    [Fact]
+    public void SmallObjectLiterals_BehaveLikeParsedObjects()
+    {
+        var p = Compile("""
+            package t
+            o := {"b": input.b, "a": 1, "c": [input.b], 2: "two", 1.0: "one"}
+            d := {"k": input.b, "k": input.b}
+            n := count(o)
+            get_b := o.b
+            get_num := o[1]
+            keys := [k | some k, _ in o]
+            same if o == {"a": 1, "b": input.b, "c": [input.b], 1: "one", 2: "two"}
+            as_key := {o: 1}[{"a": 1, "b": input.b, "c": [input.b], 1: "one", 2: "two"}]
+            merged := object.union(o, {"a": 5})
+            """);
+        var input = """{"b": "x"}""";
+        var o = Assert.IsType<RegoObject>(p.Eval("data.t.o", input));
+        var parsed = CompiledPolicy.ParseValue("""{"a": 1, "b": "x", "c": ["x"], 1: "one", 2: "two"}""");
+        Assert.Equal(parsed, o);
+        Assert.Equal(o, parsed);
+        Assert.Equal(parsed.GetHashCode(), o.GetHashCode());
+        Assert.Equal(0, o.CompareTo(parsed));
+        Assert.Equal("{1: \"one\", 2: \"two\", \"a\": 1, \"b\": \"x\", \"c\": [\"x\"]}", o.ToString());
+        Assert.True(o.TryGetValue("b", out var b) && b.Equals(RegoValue.From("x")));
+        Assert.False(o.TryGetValue("z", out _));
+        Assert.Equal(RegoValue.From("one"), o[RegoNumber.FromLong(1)]);
+        Assert.True(o.ContainsKey(RegoValue.From("c")));
+        Assert.Equal(6, o.With(RegoValue.From("z"), RegoValue.Null).Count);
+        Assert.Equal(5, o.ToDictionary().Count);
+        AssertValue("""{"k": "x"}""", p.Eval("data.t.d", input));
+        AssertValue("5", p.Eval("data.t.n", input));
+        AssertValue("\"x\"", p.Eval("data.t.get_b", input));
+        AssertValue("\"one\"", p.Eval("data.t.get_num", input));
+        AssertValue("""[1, 2, "a", "b", "c"]""", p.Eval("data.t.keys", input));
+        AssertValue("true", p.Eval("data.t.same", input));
+        AssertValue("1", p.Eval("data.t.as_key", input));
+        Assert.Equal(RegoNumber.FromLong(5), Assert.IsType<RegoObject>(p.Eval("data.t.merged", input))["a"]);
+    }
+
+    [Fact]
+    public void SmallObjectLiteral_WithAKeyTwiceAndTwoValues_IsAConflict()
+    {
+        var p = Compile("""
+            package t
+            o := {"k": input.a, "j": 0, "k": input.b}
+            """);
+        AssertValue("""{"j": 0, "k": 1}""", p.Eval("data.t.o", """{"a": 1, "b": 1}"""));
+        var e = Assert.Throws<RegoEvaluationException>(() => p.Eval("data.t.o", """{"a": 1, "b": 2}"""));
+        Assert.Equal("eval_conflict_error", e.Code);
+    }
+
     private static string Quote(string s) => RegoValue.From(s).ToString();
 
     private static RegoValue? ToArray(RegoValue? set) => set is RegoSet s ? new RegoArray(s.Items.ToArray()) : set;
