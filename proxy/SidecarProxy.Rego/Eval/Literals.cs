@@ -59,6 +59,16 @@ internal abstract class LNode
     }
 }
 
+/// <summary>What to do with each solution of a body (see <see cref="BodyNode.Solve"/>); one object per use, not per solution.</summary>
+internal abstract class SolutionSink
+{
+    /// <summary>Called once per solution, with its bindings in the frame; returns false to stop the enumeration.</summary>
+    public abstract bool OnSolution(EvalContext c, RegoValue?[] f);
+
+    /// <summary>The sink as a continuation, for the literals that only run with one.</summary>
+    public Func<bool> AsContinuation(EvalContext c, RegoValue?[] f) => () => OnSolution(c, f);
+}
+
 internal sealed class BodyNode
 {
     public static readonly BodyNode Empty = new([]);
@@ -86,6 +96,101 @@ internal sealed class BodyNode
 
         c.Step();
         return i == Literals.Length ? k() : Literals[i].Eval(c, f, k);
+    }
+
+    /// <summary>
+    /// Enumerates the solutions of the body from literal <paramref name="i"/> on, calling
+    /// <paramref name="sink"/> for each, without continuations while the literals have one solution or are
+    /// <c>some x in xs</c> loops; from any other literal on, the continuation chain takes over. Bindings made here
+    /// are undone before returning. Returns false when the sink stopped the enumeration.
+    /// </summary>
+    public bool Solve(EvalContext c, RegoValue?[] f, int i, SolutionSink sink)
+    {
+        var mark = c.TrailMark;
+        try
+        {
+            var literals = Literals;
+            for (; i < literals.Length; i++)
+            {
+                c.Step();
+                var literal = literals[i];
+                var r = literal.Once(c, f);
+                if (r == OnceResult.Ok)
+                {
+                    continue;
+                }
+
+                if (r == OnceResult.Fail)
+                {
+                    return true;
+                }
+
+                if (literal is SomeInLiteral some && some.FreshSlot(f) is var slot and >= 0)
+                {
+                    return SolveEach(c, f, i, some.Collection.Value(c, f), slot, sink);
+                }
+
+                return literal.Eval(c, f, sink.AsContinuation(c, f));
+            }
+
+            return sink.OnSolution(c, f);
+        }
+        finally
+        {
+            c.Undo(f, mark);
+        }
+    }
+
+    private bool SolveEach(EvalContext c, RegoValue?[] f, int i, RegoValue? collection, int slot, SolutionSink sink)
+    {
+        try
+        {
+            switch (collection)
+            {
+                case RegoArray a:
+                    foreach (var item in a.Items)
+                    {
+                        c.Step();
+                        f[slot] = item;
+                        if (!Solve(c, f, i + 1, sink))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case RegoSet s:
+                    foreach (var item in s.Items)
+                    {
+                        c.Step();
+                        f[slot] = item;
+                        if (!Solve(c, f, i + 1, sink))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case RegoObject o:
+                    foreach (var (_, item) in o.Entries)
+                    {
+                        c.Step();
+                        f[slot] = item;
+                        if (!Solve(c, f, i + 1, sink))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                default:
+                    return true;
+            }
+        }
+        finally
+        {
+            f[slot] = null;
+        }
     }
 
     /// <summary>
@@ -327,6 +432,11 @@ internal sealed class NotLiteral(LNode inner) : LNode
 /// <summary><c>some k, v in xs</c> and <c>some v in xs</c>.</summary>
 internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) : LNode
 {
+    public TNode Collection => collection;
+
+    /// <summary>For <c>some x in xs</c> with x fresh and xs simple, the slot of x; otherwise -1 (use <see cref="Eval"/>).</summary>
+    public int FreshSlot(RegoValue?[] f) => collection.IsSimple && key is null && value is VarNode { } vn && f[vn.Slot] is null ? vn.Slot : -1;
+
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
         if (collection.IsSimple && key is null && value is VarNode { } vn && f[vn.Slot] is null)

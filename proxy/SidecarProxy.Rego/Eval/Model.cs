@@ -216,35 +216,12 @@ internal sealed class RuleGroup
                 return;
             }
 
-            CollectFrom(c, f, body, at, key, items);
+            body.Solve(c, f, at, new CollectingSink(key, items));
         }
         finally
         {
             c.Undo(f, mark);
         }
-    }
-
-    private static void CollectFrom(EvalContext c, RegoValue?[] f, BodyNode body, int at, TNode key, List<RegoValue> items)
-    {
-        if (key.IsSimple)
-        {
-            body.EvalFrom(at, c, f, () =>
-            {
-                if (key.Value(c, f) is { } v)
-                {
-                    items.Add(v);
-                }
-
-                return true;
-            });
-            return;
-        }
-
-        body.EvalFrom(at, c, f, () => key.Eval(c, f, v =>
-        {
-            items.Add(v);
-            return true;
-        }));
     }
 
     private RegoValue EvalObject(EvalContext c)
@@ -581,5 +558,30 @@ internal static class Branches
         var v = rule.Branches[0].Value.FirstValue(c, f);
         c.Return(f);
         return v;
+    }
+}
+
+/// <summary>Adds every value of a term, per solution of a body, to a list (partial sets, comprehensions).</summary>
+internal sealed class CollectingSink(TNode term, List<RegoValue> items) : SolutionSink
+{
+    private Func<RegoValue, bool>? _add;
+
+    public override bool OnSolution(EvalContext c, RegoValue?[] f)
+    {
+        if (term.IsSimple)
+        {
+            if (term.Value(c, f) is { } v)
+            {
+                items.Add(v);
+            }
+
+            return true;
+        }
+
+        return term.Eval(c, f, _add ??= v =>
+        {
+            items.Add(v);
+            return true;
+        });
     }
 }

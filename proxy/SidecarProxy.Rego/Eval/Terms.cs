@@ -608,26 +608,7 @@ internal sealed class ComprehensionNode(ComprehensionKindNode kind, TNode head, 
     private List<RegoValue> Collect(EvalContext c, RegoValue?[] f)
     {
         var list = new List<RegoValue>();
-        if (head.IsSimple)
-        {
-            body.Eval(c, f, () =>
-            {
-                if (head.Value(c, f) is { } v)
-                {
-                    list.Add(v);
-                }
-
-                return true;
-            });
-            return list;
-        }
-
-        Func<RegoValue, bool> add = v =>
-        {
-            list.Add(v);
-            return true;
-        };
-        body.Eval(c, f, () => head.Eval(c, f, add));
+        body.Solve(c, f, 0, new CollectingSink(head, list));
         return list;
     }
 
