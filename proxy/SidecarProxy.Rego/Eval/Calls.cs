@@ -4,17 +4,14 @@ using SidecarProxy.Rego.Values;
 namespace SidecarProxy.Rego.Eval;
 
 /// <summary>Helpers shared by call nodes: argument evaluation and builtin invocation with OPA's error rules.</summary>
-internal abstract class CallNodeBase(TNode[] args, bool singleValued) : TNode
+internal abstract class CallNodeBase(TNode[] args, bool singleValued) : TNode(singleValued && AllSimple(args))
 {
     private readonly bool _simpleArgs = Array.TrueForAll(args, a => a.IsSimple);
 
     // A call with simple arguments to a function (not a relation) has at most one value: callers then ask for it
     // directly instead of passing a continuation, which saves a delegate per call.
-    private readonly bool _simple = singleValued && Array.TrueForAll(args, a => a.IsSimple);
 
     protected TNode[] Args { get; } = args;
-
-    public override bool IsSimple => _simple;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
@@ -60,7 +57,7 @@ internal abstract class CallNodeBase(TNode[] args, bool singleValued) : TNode
                 return null;
             }
 
-            argv[i] = v;
+            Slots.Set(argv, i, v);
         }
 
         return argv!;
@@ -98,7 +95,7 @@ internal abstract class CallNodeBase(TNode[] args, bool singleValued) : TNode
 
         return Args[i].Eval(c, f, v =>
         {
-            argv[i] = v;
+            Slots.Set(argv, i, v);
             return FillArgs(c, f, argv, i + 1, k);
         });
     }
@@ -292,10 +289,9 @@ internal sealed class PrintNode(TNode[] args) : TNode
 /// A comparison operator (==, !=, &lt;, &lt;=, &gt;, &gt;=) evaluated without a builtin call; falls back to the
 /// builtin when a <c>with</c> replaces it.
 /// </summary>
-internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right) : TNode
+internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right) : TNode(left.IsSimple && right.IsSimple)
 {
     private readonly BuiltinCallNode _fallback = new(def, [left, right]);
-    private readonly bool _simple = left.IsSimple && right.IsSimple;
     private readonly CompareOp _op = def.Name switch
     {
         "equal" => CompareOp.Equal,
@@ -316,8 +312,6 @@ internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right
         GreaterOrEqual,
     }
 
-    public override bool IsSimple => _simple;
-
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
         if (c.Mocks is not null)
@@ -337,7 +331,7 @@ internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var v = Value(c, f);
             return v is null || k(v);

@@ -13,7 +13,6 @@ internal sealed class DataRefNode : TNode
     private readonly int _startIndex;
     private readonly RegoValue? _startValue;
     private readonly TNode[] _keys;
-    private readonly bool _simple;
 
     /// <param name="root">The data root.</param>
     /// <param name="keys">All keys after <c>data</c>.</param>
@@ -21,16 +20,14 @@ internal sealed class DataRefNode : TNode
     /// <param name="startIndex">Keys consumed to reach <paramref name="start"/> (or the base value).</param>
     /// <param name="startValue">The base value reached when the prefix leaves the tree.</param>
     public DataRefNode(DataNode root, TNode[] keys, DataNode? start, int startIndex, RegoValue? startValue)
+        : base(Array.TrueForAll(keys, k => k.IsSimple && (k is not VarNode v || v.KnownBound)))
     {
         _root = root;
         _keys = keys;
         _start = start;
         _startIndex = startIndex;
         _startValue = startValue;
-        _simple = Array.TrueForAll(keys, k => k.IsSimple && (k is not VarNode v || v.KnownBound));
     }
-
-    public override bool IsSimple => _simple;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
@@ -115,7 +112,7 @@ internal sealed class DataRefNode : TNode
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple && c.DataOverrides is null)
+        if (IsSimple && c.DataOverrides is null)
         {
             var v = Value(c, f);
             return v is null || k(v);
@@ -136,7 +133,7 @@ internal sealed class DataRefNode : TNode
 
     public override bool Unify(EvalContext c, RegoValue?[] f, RegoValue v, Func<bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var x = Value(c, f);
             return x is null || !x.Equals(v) || k();

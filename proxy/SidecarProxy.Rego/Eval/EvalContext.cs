@@ -176,7 +176,7 @@ internal sealed class EvalContext
         }
 
         _trail[_trailCount++] = slot;
-        f[slot] = value;
+        Slots.Set(f, slot, value);
     }
 
     /// <summary>Unbinds the slots of <paramref name="f"/> bound since <paramref name="mark"/>.</summary>
@@ -205,5 +205,25 @@ internal sealed class EvalContext
         {
             throw new RegoEvaluationException("eval_cancel_error", "caller cancelled query execution");
         }
+    }
+}
+
+/// <summary>
+/// Stores into frames and argument arrays without the covariance check an array store of a subclass costs (every
+/// value is a subclass of <see cref="RegoValue"/>). Only for arrays created as <c>RegoValue[]</c>, as all frames and
+/// argument arrays are.
+/// </summary>
+internal static class Slots
+{
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static void Set(RegoValue?[] array, int index, RegoValue value)
+    {
+        if ((uint)index >= (uint)array.Length)
+        {
+            throw new IndexOutOfRangeException();
+        }
+
+        System.Diagnostics.Debug.Assert(array.GetType() == typeof(RegoValue[]), "frames are exactly RegoValue[]");
+        System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array), index) = value;
     }
 }

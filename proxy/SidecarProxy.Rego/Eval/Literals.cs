@@ -151,7 +151,7 @@ internal sealed class BodyNode
                     foreach (var item in a.Items)
                     {
                         c.Step();
-                        f[slot] = item;
+                        Slots.Set(f, slot, item);
                         if (!Solve(c, f, i + 1, sink))
                         {
                             return false;
@@ -163,7 +163,7 @@ internal sealed class BodyNode
                     foreach (var item in s.Items)
                     {
                         c.Step();
-                        f[slot] = item;
+                        Slots.Set(f, slot, item);
                         if (!Solve(c, f, i + 1, sink))
                         {
                             return false;
@@ -175,7 +175,7 @@ internal sealed class BodyNode
                     foreach (var (_, item) in o.Entries)
                     {
                         c.Step();
-                        f[slot] = item;
+                        Slots.Set(f, slot, item);
                         if (!Solve(c, f, i + 1, sink))
                         {
                             return false;
@@ -269,7 +269,7 @@ internal sealed class UnifyLiteral(TNode left, TNode right) : LNode
                     return !cur.Equals(v) || Continue(c, f, k);
                 }
 
-                f[lv.Slot] = v;
+                Slots.Set(f, lv.Slot, v);
                 try
                 {
                     return Continue(c, f, k);
@@ -458,7 +458,7 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             {
                 foreach (var item in items)
                 {
-                    f[vn.Slot] = item;
+                    Slots.Set(f, vn.Slot, item);
                     if (!Continue(c, f, k))
                     {
                         return false;

@@ -11,8 +11,13 @@ internal abstract class TNode
 {
     public Loc Loc { get; init; }
 
+    /// <param name="simple">Whether the term is <see cref="IsSimple"/> (a field, not a virtual call: it is asked everywhere).</param>
+    protected TNode(bool simple = false) => IsSimple = simple;
+
     /// <summary>True when the term has at most one value and binds nothing, so <see cref="Value"/> may be used.</summary>
-    public virtual bool IsSimple => false;
+    public bool IsSimple { get; }
+
+    protected static bool AllSimple(TNode[] nodes) => Array.TrueForAll(nodes, n => n.IsSimple);
 
     public virtual bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
@@ -70,18 +75,16 @@ internal abstract class TNode
     public virtual bool IsGround(RegoValue?[] f) => true;
 }
 
-internal sealed class ConstNode(RegoValue value) : TNode
+internal sealed class ConstNode(RegoValue value) : TNode(simple: true)
 {
     public RegoValue Constant { get; } = value;
-
-    public override bool IsSimple => true;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f) => Constant;
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k) => k(Constant);
 }
 
-internal sealed class VarNode(int slot, string name) : TNode
+internal sealed class VarNode(int slot, string name) : TNode(simple: true)
 {
     /// <summary>The compiler proved the variable bound before the enclosing literal runs.</summary>
     public bool KnownBound { get; init; }
@@ -89,8 +92,6 @@ internal sealed class VarNode(int slot, string name) : TNode
     public int Slot { get; } = slot;
 
     public string Name { get; } = name;
-
-    public override bool IsSimple => true;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f) => f[Slot];
 
@@ -108,7 +109,7 @@ internal sealed class VarNode(int slot, string name) : TNode
             return !cur.Equals(v) || k();
         }
 
-        f[Slot] = v;
+        Slots.Set(f, Slot, v);
         try
         {
             return k();
@@ -122,20 +123,14 @@ internal sealed class VarNode(int slot, string name) : TNode
     public override bool IsGround(RegoValue?[] f) => f[Slot] is not null;
 }
 
-internal sealed class InputNode : TNode
+internal sealed class InputNode() : TNode(simple: true)
 {
-    public override bool IsSimple => true;
-
     public override RegoValue? Value(EvalContext c, RegoValue?[] f) => c.Input;
 }
 
-internal sealed class ArrayNode(TNode[] items) : TNode
+internal sealed class ArrayNode(TNode[] items) : TNode(AllSimple(items))
 {
-    private readonly bool _simple = Array.TrueForAll(items, i => i.IsSimple);
-
     public TNode[] Items { get; } = items;
-
-    public override bool IsSimple => _simple;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
@@ -161,7 +156,7 @@ internal sealed class ArrayNode(TNode[] items) : TNode
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var v = Value(c, f);
             return v is null || k(v);
@@ -201,13 +196,9 @@ internal sealed class ArrayNode(TNode[] items) : TNode
     public override bool IsGround(RegoValue?[] f) => AllGround(Items, f);
 }
 
-internal sealed class SetNode(TNode[] items) : TNode
+internal sealed class SetNode(TNode[] items) : TNode(AllSimple(items))
 {
     public TNode[] Items => items;
-
-    private readonly bool _simple = Array.TrueForAll(items, i => i.IsSimple);
-
-    public override bool IsSimple => _simple;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
@@ -233,7 +224,7 @@ internal sealed class SetNode(TNode[] items) : TNode
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var v = Value(c, f);
             return v is null || k(v);
@@ -260,15 +251,11 @@ internal sealed class SetNode(TNode[] items) : TNode
     public override bool IsGround(RegoValue?[] f) => AllGround(items, f);
 }
 
-internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
+internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode(AllSimple(keys) && AllSimple(values))
 {
     public TNode[] KeyNodes => keys;
 
     public TNode[] ValueNodes => values;
-
-    private readonly bool _simple = Array.TrueForAll(keys, i => i.IsSimple) && Array.TrueForAll(values, i => i.IsSimple);
-
-    public override bool IsSimple => _simple;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
@@ -361,7 +348,7 @@ internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var v = Value(c, f);
             return v is null || k(v);
@@ -419,20 +406,18 @@ internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
 /// <summary>A reference into a value: <c>x.y[z]</c>. Keys that are unbound variables (or patterns) enumerate.</summary>
 internal sealed class RefNode : TNode
 {
-    private readonly bool _simple;
-
     public RefNode(TNode head, TNode[] keys)
+        : base(SimpleRef(head, keys))
     {
         Head = head;
         Keys = keys;
-        _simple = head.IsSimple && Array.TrueForAll(keys, k => k.IsSimple && (k is not VarNode v || v.KnownBound));
     }
 
     public TNode Head { get; }
 
     public TNode[] Keys { get; }
 
-    public override bool IsSimple => _simple;
+    private static bool SimpleRef(TNode head, TNode[] keys) => head.IsSimple && Array.TrueForAll(keys, k => k.IsSimple && (k is not VarNode v || v.KnownBound));
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
@@ -453,7 +438,7 @@ internal sealed class RefNode : TNode
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var v = Value(c, f);
             return v is null || k(v);
@@ -584,10 +569,8 @@ internal enum ComprehensionKindNode
     Object,
 }
 
-internal sealed class ComprehensionNode(ComprehensionKindNode kind, TNode head, TNode? value, BodyNode body) : TNode
+internal sealed class ComprehensionNode(ComprehensionKindNode kind, TNode head, TNode? value, BodyNode body) : TNode(simple: true)
 {
-    public override bool IsSimple => true;
-
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
         switch (kind)
@@ -630,10 +613,8 @@ internal sealed class ComprehensionNode(ComprehensionKindNode kind, TNode head, 
 }
 
 /// <summary>A template string <c>$"...{expr}..."</c>: undefined parts print as &lt;undefined&gt;.</summary>
-internal sealed class TemplateNode(object[] parts) : TNode
+internal sealed class TemplateNode(object[] parts) : TNode(simple: true)
 {
-    public override bool IsSimple => true;
-
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
         var sb = new System.Text.StringBuilder();
