@@ -130,9 +130,12 @@ internal sealed class RuleGroup
             throw Errors.Make("rego_recursion_error", Loc, $"rule {Name} is recursive");
         }
 
+        // A step per rule evaluated: rules depending on rules nest, and the step also checks the stack depth.
+        c.Step();
         c.Cache[Id] = EvalContext.InProgress;
         var cache = c.Cache;
-        RegoValue? result;
+        RegoValue? result = null;
+        var done = false;
         try
         {
             result = Kind switch
@@ -141,14 +144,15 @@ internal sealed class RuleGroup
                 GroupKind.Set => EvalSet(c),
                 _ => EvalObject(c),
             };
+            done = true;
         }
-        catch
+        finally
         {
-            cache[Id] = null;
-            throw;
+            // Not catch-and-rethrow: a rethrow per nested rule would pile up exception frames on a stack that is
+            // already nearly full when the error is "evaluation too deep".
+            cache[Id] = done ? (object?)result ?? EvalContext.Undefined : null;
         }
 
-        cache[Id] = (object?)result ?? EvalContext.Undefined;
         return result;
     }
 

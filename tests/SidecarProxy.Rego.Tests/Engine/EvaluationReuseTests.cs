@@ -315,6 +315,43 @@ public sealed class EvaluationReuseTests
         Assert.Equal("eval_conflict_error", e.Code);
     }
 
+    [Fact]
+    public void DeepChainOfRules_OnASmallStack_FailsCleanly()
+    {
+        // Each rule depends on the next: evaluation nests once per rule. On a small stack that must end in an
+        // evaluation error, not in a stack overflow that kills the process.
+        const int depth = 20_000;
+        var module = new System.Text.StringBuilder("package t\n");
+        for (var i = 0; i < depth; i++)
+        {
+            module.Append(System.Globalization.CultureInfo.InvariantCulture, $"p{i} := p{i + 1} + 1\n");
+        }
+
+        module.Append(System.Globalization.CultureInfo.InvariantCulture, $"p{depth} := 0\n");
+        var p = Compile(module.ToString());
+        Exception? caught = null;
+        RegoValue? value = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                value = p.Eval("data.t.p0");
+            }
+            catch (Exception e)
+            {
+                caught = e;
+            }
+        }, maxStackSize: 512 * 1024);
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(60)));
+        Assert.Null(value);
+        var error = Assert.IsType<RegoEvaluationException>(caught);
+        Assert.Equal("eval_internal_error", error.Code);
+
+        // The same policy evaluates on a thread with room enough: the chain itself is fine.
+        AssertValue("3", p.Eval($"data.t.p{depth - 3}"));
+    }
+
     private static string Quote(string s) => RegoValue.From(s).ToString();
 
     private static RegoValue? ToArray(RegoValue? set) => set is RegoSet s ? new RegoArray(s.Items.ToArray()) : set;
