@@ -51,10 +51,15 @@ internal static class GlobBuiltins
         // Patterns usually come from data, so the same string instances recur: a small per-thread table matched by
         // reference finds them without hashing or comparing the text.
         var recent = t_recent ??= new RecentEntry?[RecentSize];
-        var slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pattern) & (RecentSize - 1);
-        if (recent[slot] is { } hit && ReferenceEquals(hit.Pattern, pattern) && string.Equals(hit.Delimiters, delimiters, StringComparison.Ordinal))
+
+        // Two ways per set, so that two patterns whose hashes meet do not evict each other on every call.
+        var set = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pattern) & (RecentSize - 2);
+        for (var way = set; way < set + 2; way++)
         {
-            return hit.Compiled;
+            if (recent[way] is { } hit && ReferenceEquals(hit.Pattern, pattern) && string.Equals(hit.Delimiters, delimiters, StringComparison.Ordinal))
+            {
+                return hit.Compiled;
+            }
         }
 
         var key = (pattern, delimiters);
@@ -69,7 +74,8 @@ internal static class GlobBuiltins
         }
 
         var compiled = entry.Value;
-        recent[slot] = new RecentEntry(pattern, delimiters, compiled);
+        recent[set + 1] = recent[set];
+        recent[set] = new RecentEntry(pattern, delimiters, compiled);
         return compiled;
     }
 
