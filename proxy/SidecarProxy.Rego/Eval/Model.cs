@@ -183,23 +183,24 @@ internal sealed class RuleGroup
 
     private RegoValue EvalSet(EvalContext c)
     {
-        var items = new List<RegoValue>();
+        // Made on the first element: many sets (deny reasons) are empty on most evaluations.
+        List<RegoValue>? items = null;
         foreach (var rule in Rules)
         {
             var f = c.Rent(rule.Slots);
             var key = rule.Keys![0];
             foreach (var br in rule.Branches)
             {
-                Collect(c, f, br.Body, key, items);
+                Collect(c, f, br.Body, key, ref items);
             }
 
             c.Return(f);
         }
 
-        return RegoSet.From(items);
+        return items is null ? RegoSet.Empty : RegoSet.From(items);
     }
 
-    private static void Collect(EvalContext c, RegoValue?[] f, BodyNode body, TNode key, List<RegoValue> items)
+    private static void Collect(EvalContext c, RegoValue?[] f, BodyNode body, TNode key, ref List<RegoValue>? items)
     {
         var mark = c.TrailMark;
         try
@@ -214,13 +215,13 @@ internal sealed class RuleGroup
             {
                 if (key.Value(c, f) is { } v)
                 {
-                    items.Add(v);
+                    (items ??= []).Add(v);
                 }
 
                 return;
             }
 
-            body.Solve(c, f, at, new CollectingSink(key, items));
+            body.Solve(c, f, at, new CollectingSink(key, items ??= []));
         }
         finally
         {
