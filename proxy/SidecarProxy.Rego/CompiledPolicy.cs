@@ -47,16 +47,7 @@ public sealed class CompiledPolicy
             }
         }
 
-        return Run(input, options, c =>
-        {
-            RegoValue? result = null;
-            node.Eval(c, [], v =>
-            {
-                result = v;
-                return false;
-            });
-            return result;
-        });
+        return Run(input, options, node, static (c, n) => n.FirstValue(c, []));
     }
 
     /// <summary>Runs a query body; each row maps the query's variables to values. An empty list means undefined.</summary>
@@ -72,7 +63,7 @@ public sealed class CompiledPolicy
             }
         }
 
-        return Run(input, options, c => q.Run(c));
+        return Run(input, options, q, static (c, query) => query.Run(c));
     }
 
     /// <summary>Like <see cref="Query(string, RegoValue?, EvaluationOptions?)"/> with the input written as a Rego term (it may hold sets).</summary>
@@ -118,23 +109,38 @@ public sealed class CompiledPolicy
         return result ?? throw new RegoCompileException([new RegoError("rego_compile_error", "input term is undefined", "input", 1, 1)]);
     }
 
-    private T Run<T>(RegoValue? input, EvaluationOptions? options, Func<EvalContext, T> body)
+    private TResult Run<TState, TResult>(RegoValue? input, EvaluationOptions? options, TState state, Func<EvalContext, TState, TResult> body)
     {
         var token = options?.CancellationToken ?? CancellationToken.None;
-        CancellationTokenSource? cts = null;
-        if (options?.Timeout is { } timeout)
+
+        // A timeout is a deadline checked as evaluation steps (and by builtins that ask for the token), not a timer.
+        long deadline = 0;
+        if (options?.Timeout is { } timeout && timeout != System.Threading.Timeout.InfiniteTimeSpan)
         {
-            cts = CancellationTokenSource.CreateLinkedTokenSource(token);
-            cts.CancelAfter(timeout);
-            token = cts.Token;
+            // The range CancellationTokenSource.CancelAfter accepts, as before.
+            ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero, nameof(options));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(timeout.TotalMilliseconds, uint.MaxValue - 1.0, nameof(options));
+            deadline = System.Diagnostics.Stopwatch.GetTimestamp() + Math.Max(1, (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
+            if (timeout == TimeSpan.Zero)
+            {
+                throw new RegoEvaluationException("eval_cancel_error", "caller cancelled query execution", new OperationCanceledException());
+            }
         }
 
+        BuiltinContext? builtins = null;
         try
         {
             token.ThrowIfCancellationRequested();
-            var builtins = new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false);
-            var ctx = new EvalContext(_model, input, builtins, options?.MaxSteps, token, options?.PrintOutput);
-            return body(ctx);
+            builtins = deadline == 0
+                ? new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false)
+                : new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false, deadline);
+            var ctx = EvalContext.Rent(_model, input, builtins, options?.MaxSteps, token, options?.PrintOutput);
+            ctx.SetDeadline(deadline);
+            var result = body(ctx, state);
+
+            // Only after a normal end: a context left by an exception may hold a half-done state.
+            ctx.Release();
+            return result;
         }
         catch (OperationCanceledException e)
         {
@@ -146,7 +152,7 @@ public sealed class CompiledPolicy
         }
         finally
         {
-            cts?.Dispose();
+            builtins?.ReleaseDeadline();
         }
     }
 

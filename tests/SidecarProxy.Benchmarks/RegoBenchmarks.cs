@@ -111,9 +111,22 @@ public class RegoBenchmarks
         }
         """;
 
+    /// <summary>A request the shipped policy refuses (unknown agent writing without a task): the deny rules all run.</summary>
+    public const string DeniedInput = """
+        {
+          "attributes": {
+            "source": {"principal": "spiffe://agents.example.org/agent/intruder"},
+            "request": {"http": {"method": "POST", "path": "/repos/acme/app/issues", "host": "api.github.com"}, "time": "2026-01-01T00:00:00Z"}
+          },
+          "tool": {"id": "github", "labels": {"risk": "write"}}
+        }
+        """;
+
     private CompiledPolicy _policy = null!;
     private RegoValue _data = null!;
     private RegoValue _input = null!;
+    private CompiledPolicy _shipped = null!;
+    private RegoValue _deniedInput = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -121,6 +134,16 @@ public class RegoBenchmarks
         _data = RegoJson.Parse(Data);
         _input = RegoJson.Parse(Input);
         _policy = RegoCompiler.Compile([new RegoModuleSource("authz.rego", Policy)], _data);
+
+        var dir = BenchmarkPaths.Policies;
+        _shipped = RegoCompiler.Compile(
+            [new RegoModuleSource("authz.rego", File.ReadAllText(Path.Combine(dir, "authz.rego")))],
+            RegoYaml.Parse(File.ReadAllText(Path.Combine(dir, "data.yaml"))));
+        _deniedInput = RegoJson.Parse(DeniedInput);
+        if (_shipped.Evaluate("data.sidecar.authz.decision", _deniedInput) is not RegoObject decision || !RegoBoolean.False.Equals(decision["allowed"]))
+        {
+            throw new InvalidOperationException("the shipped policy should refuse the denied benchmark request");
+        }
     }
 
     [Benchmark]
@@ -131,4 +154,8 @@ public class RegoBenchmarks
 
     [Benchmark]
     public RegoValue? EvaluateAllow() => _policy.Evaluate("data.sidecar.authz.allow", _input);
+
+    /// <summary>The shipped policy (policies/) refusing a request: every deny rule, sprintf and the sorted reasons.</summary>
+    [Benchmark]
+    public RegoValue? EvaluateShippedDenied() => _shipped.Evaluate("data.sidecar.authz.decision", _deniedInput);
 }

@@ -8,17 +8,56 @@ namespace SidecarProxy.Rego.Builtins;
 /// </summary>
 public sealed class BuiltinContext
 {
+    private readonly CancellationToken _callerToken;
+    private readonly long _deadline;
+    private CancellationTokenSource? _deadlineSource;
+
     public BuiltinContext(DateTimeOffset now, CancellationToken cancellationToken = default, bool strictBuiltinErrors = false)
     {
         Now = now;
-        CancellationToken = cancellationToken;
+        _callerToken = cancellationToken;
         StrictBuiltinErrors = strictBuiltinErrors;
+    }
+
+    /// <summary>
+    /// A context whose <see cref="CancellationToken"/> is also cancelled at <paramref name="deadline"/> (a
+    /// <see cref="System.Diagnostics.Stopwatch"/> timestamp). The timer behind it is only made when a builtin asks for
+    /// the token: most evaluations never do, and a timer per evaluation is a cost on every request.
+    /// </summary>
+    internal BuiltinContext(DateTimeOffset now, CancellationToken cancellationToken, bool strictBuiltinErrors, long deadline)
+        : this(now, cancellationToken, strictBuiltinErrors)
+    {
+        _deadline = deadline;
     }
 
     /// <summary>The evaluation's clock reading; the same for every call in one query.</summary>
     public DateTimeOffset Now { get; }
 
-    public CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken => _deadline == 0 ? _callerToken : DeadlineToken();
+
+    private CancellationToken DeadlineToken()
+    {
+        if (_deadlineSource is null)
+        {
+            var source = CancellationTokenSource.CreateLinkedTokenSource(_callerToken);
+            var left = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), _deadline);
+            if (left <= TimeSpan.Zero)
+            {
+                source.Cancel();
+            }
+            else
+            {
+                source.CancelAfter(left);
+            }
+
+            _deadlineSource = source;
+        }
+
+        return _deadlineSource.Token;
+    }
+
+    /// <summary>Releases the deadline's timer, if a builtin made one.</summary>
+    internal void ReleaseDeadline() => _deadlineSource?.Dispose();
 
     public bool StrictBuiltinErrors { get; }
 

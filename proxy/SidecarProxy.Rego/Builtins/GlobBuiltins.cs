@@ -16,7 +16,8 @@ internal static class GlobBuiltins
 {
     private const int MaxEntries = 500;
 
-    private static readonly ConcurrentDictionary<string, Lazy<(CompiledRegex? Regex, string? Error)>> Cache = new(StringComparer.Ordinal);
+    // Keyed by pattern and delimiters (their runes as a string), so that a hit allocates nothing.
+    private static readonly ConcurrentDictionary<(string Pattern, string Delimiters), Lazy<(CompiledRegex? Regex, string? Error)>> Cache = new();
 
     public static void Register(BuiltinRegistry registry)
     {
@@ -28,32 +29,40 @@ internal static class GlobBuiltins
     private static RegoValue Match(BuiltinContext ctx, RegoValue[] args)
     {
         var pattern = Operands.String(args, 0);
-        int[] delimiters;
-        switch (args[1])
+        var delimiters = args[1] switch
         {
-            case RegoNull:
-                delimiters = [];
-                break;
-            case RegoArray array:
-                delimiters = Delimiters(array);
-                if (delimiters.Length == 0)
-                {
-                    delimiters = ['.'];
-                }
-
-                break;
-            default:
-                throw Operands.TypeError(args, 1, "one of {array, null}");
-        }
+            RegoNull => string.Empty,
+            RegoArray array => DelimiterKey(array),
+            _ => throw Operands.TypeError(args, 1, "one of {array, null}"),
+        };
 
         var subject = Operands.String(args, 2);
-        var id = new StringBuilder(pattern).Append('-');
-        foreach (var d in delimiters)
+        var (regex, error) = Lookup(pattern, delimiters);
+        if (regex is null)
         {
-            StringRunes.AppendRune(id, d);
+            throw new BuiltinErrorException(error!);
         }
 
-        var key = id.ToString();
+        return RegoValue.From(regex.Regex.IsMatch(subject));
+    }
+
+    private static (CompiledRegex? Regex, string? Error) Lookup(string pattern, string delimiters)
+    {
+        // Patterns usually come from data, so the same string instances recur: a small per-thread table matched by
+        // reference finds them without hashing or comparing the text.
+        var recent = t_recent ??= new RecentEntry?[RecentSize];
+
+        // Two ways per set, so that two patterns whose hashes meet do not evict each other on every call.
+        var set = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pattern) & (RecentSize - 2);
+        for (var way = set; way < set + 2; way++)
+        {
+            if (recent[way] is { } hit && ReferenceEquals(hit.Pattern, pattern) && string.Equals(hit.Delimiters, delimiters, StringComparison.Ordinal))
+            {
+                return hit.Compiled;
+            }
+        }
+
+        var key = (pattern, delimiters);
         if (!Cache.TryGetValue(key, out var entry))
         {
             if (Cache.Count >= MaxEntries)
@@ -61,16 +70,44 @@ internal static class GlobBuiltins
                 Cache.Clear();
             }
 
-            entry = Cache.GetOrAdd(key, _ => new Lazy<(CompiledRegex?, string?)>(() => Compile(pattern, delimiters)));
+            entry = Cache.GetOrAdd(key, static k => new Lazy<(CompiledRegex?, string?)>(() => Compile(k.Pattern, StringRunes.ToRunes(k.Delimiters))));
         }
 
-        var (regex, error) = entry.Value;
-        if (regex is null)
+        var compiled = entry.Value;
+        recent[set + 1] = recent[set];
+        recent[set] = new RecentEntry(pattern, delimiters, compiled);
+        return compiled;
+    }
+
+    private const int RecentSize = 32;
+
+    [ThreadStatic]
+    private static RecentEntry?[]? t_recent;
+
+    private sealed record RecentEntry(string Pattern, string Delimiters, (CompiledRegex? Regex, string? Error) Compiled);
+
+    /// <summary>The delimiters as a string of their runes; an empty array means ".".</summary>
+    private static string DelimiterKey(RegoArray array)
+    {
+        if (array.Count == 0)
         {
-            throw new BuiltinErrorException(error!);
+            return ".";
         }
 
-        return RegoValue.From(regex.Regex.IsMatch(subject));
+        // The usual case, single (non-surrogate) characters, needs no rune decoding; one delimiter no allocation.
+        if (array.Count == 1 && array[0] is RegoString { Value: [var ch] } one && !char.IsSurrogate(ch))
+        {
+            return one.Value;
+        }
+
+        var runes = Delimiters(array);
+        var sb = new StringBuilder(runes.Length);
+        foreach (var r in runes)
+        {
+            StringRunes.AppendRune(sb, r);
+        }
+
+        return sb.ToString();
     }
 
     private static int[] Delimiters(RegoArray array)

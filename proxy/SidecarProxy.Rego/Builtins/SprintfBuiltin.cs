@@ -22,6 +22,11 @@ internal static class SprintfBuiltin
     {
         var format = Operands.String(args, 0);
         var array = Operands.Array(args, 1);
+        if (TryPlainStrings(format, array) is { } plain)
+        {
+            return new RegoString(plain);
+        }
+
         var operands = new SprintfOperand[array.Count];
         for (var i = 0; i < operands.Length; i++)
         {
@@ -29,6 +34,75 @@ internal static class SprintfBuiltin
         }
 
         return new RegoString(SprintfFormatter.Format(format, operands));
+    }
+
+    /// <summary>
+    /// The common case without the general formatter: only <c>%s</c> and <c>%v</c> verbs (no flags, width,
+    /// precision or index) each taking a string, and <c>%%</c>, with as many operands as verbs. Go prints such a
+    /// string as it is. Null when the format needs the formatter.
+    /// </summary>
+    private static string? TryPlainStrings(string format, RegoArray operands)
+    {
+        var length = 0;
+        var used = 0;
+        for (var i = 0; i < format.Length; i++)
+        {
+            if (format[i] != '%')
+            {
+                length++;
+                continue;
+            }
+
+            if (++i == format.Length)
+            {
+                return null;
+            }
+
+            switch (format[i])
+            {
+                case '%':
+                    length++;
+                    break;
+                case 's' or 'v' when used < operands.Count && operands[used] is RegoString s:
+                    length += s.Value.Length;
+                    used++;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        if (used != operands.Count)
+        {
+            return null;
+        }
+
+        return string.Create(length, (format, operands), static (span, state) =>
+        {
+            var (fmt, ops) = state;
+            var pos = 0;
+            var next = 0;
+            for (var i = 0; i < fmt.Length; i++)
+            {
+                var ch = fmt[i];
+                if (ch != '%')
+                {
+                    span[pos++] = ch;
+                    continue;
+                }
+
+                i++;
+                if (fmt[i] == '%')
+                {
+                    span[pos++] = '%';
+                    continue;
+                }
+
+                var text = ((RegoString)ops[next++]).Value;
+                text.AsSpan().CopyTo(span[pos..]);
+                pos += text.Length;
+            }
+        });
     }
 
     internal static SprintfOperand ToOperand(RegoValue value)

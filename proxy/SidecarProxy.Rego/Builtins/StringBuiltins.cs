@@ -63,7 +63,7 @@ internal static class StringBuiltins
             _ => throw Operands.TypeError(args, 1, "one of {set, array}"),
         };
 
-        var sb = new StringBuilder();
+        var length = 0L;
         for (var i = 0; i < items.Length; i++)
         {
             if (items[i] is not RegoString s)
@@ -71,15 +71,32 @@ internal static class StringBuiltins
                 throw ElementError(2, args[1], items[i], "string");
             }
 
-            if (i > 0)
-            {
-                sb.Append(separator);
-            }
-
-            sb.Append(s.Value);
+            length += s.Value.Length + (i > 0 ? separator.Length : 0);
         }
 
-        return new RegoString(sb.ToString());
+        if (length > int.MaxValue)
+        {
+            throw new BuiltinErrorException("concat: result too long");
+        }
+
+        // Measured first, then written once: no builder growing through copies.
+        return new RegoString(string.Create((int)length, (separator, args[1]), static (span, state) =>
+        {
+            ReadOnlySpan<RegoValue> parts = state.Item2 is RegoArray a ? a.Items : ((RegoSet)state.Item2).Items;
+            var pos = 0;
+            for (var i = 0; i < parts.Length; i++)
+            {
+                if (i > 0)
+                {
+                    state.separator.AsSpan().CopyTo(span[pos..]);
+                    pos += state.separator.Length;
+                }
+
+                var text = ((RegoString)parts[i]).Value;
+                text.AsSpan().CopyTo(span[pos..]);
+                pos += text.Length;
+            }
+        }));
     }
 
     /// <summary>OPA's NewOperandElementErr: "operand 2 must be array of strings but got array containing number".</summary>

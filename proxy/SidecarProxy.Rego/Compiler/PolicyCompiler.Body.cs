@@ -895,18 +895,31 @@ internal sealed partial class PolicyCompiler
             return node;
         }
 
+        // Constant collections are built once here rather than on every evaluation.
         var isConst = node switch
         {
             ArrayNode a => Array.TrueForAll(a.Items, i => i is ConstNode),
+            SetNode s => Array.TrueForAll(s.Items, i => i is ConstNode),
+            ObjectNode o => Array.TrueForAll(o.KeyNodes, i => i is ConstNode) && Array.TrueForAll(o.ValueNodes, i => i is ConstNode),
             _ => false,
         };
-        if (isConst)
+        if (!isConst)
         {
-            var v = node.Value(null!, []);
-            return v is null ? node : new ConstNode(v) { Loc = node.Loc };
+            return node;
         }
 
-        return node;
+        RegoValue? v;
+        try
+        {
+            v = node.Value(null!, []);
+        }
+        catch (RegoEvaluationException)
+        {
+            // A literal object with one key twice and different values: the conflict is an evaluation error.
+            return node;
+        }
+
+        return v is null ? node : new ConstNode(v) { Loc = node.Loc };
     }
 
     private TNode CompileTemplate(TemplateTerm tt, Scope scope, HashSet<int> bound)

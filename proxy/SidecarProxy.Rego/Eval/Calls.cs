@@ -4,32 +4,86 @@ using SidecarProxy.Rego.Values;
 namespace SidecarProxy.Rego.Eval;
 
 /// <summary>Helpers shared by call nodes: argument evaluation and builtin invocation with OPA's error rules.</summary>
-internal abstract class CallNodeBase(TNode[] args) : TNode
+internal abstract class CallNodeBase(TNode[] args, bool singleValued) : TNode(singleValued && AllSimple(args))
 {
     private readonly bool _simpleArgs = Array.TrueForAll(args, a => a.IsSimple);
 
+    // A call with simple arguments to a function (not a relation) has at most one value: callers then ask for it
+    // directly instead of passing a continuation, which saves a delegate per call.
+
     protected TNode[] Args { get; } = args;
+
+    public override RegoValue? Value(EvalContext c, RegoValue?[] f)
+    {
+        var argv = SimpleArgs(c, f);
+        if (argv is null)
+        {
+            return null;
+        }
+
+        // Builtins and functions only read their argument array (BuiltinFunction's contract): it is recycled.
+        var result = InvokeValue(c, argv);
+        c.Return(argv);
+        return result;
+    }
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
         if (_simpleArgs)
         {
-            var argv = new RegoValue[Args.Length];
-            for (var i = 0; i < argv.Length; i++)
+            var argv = SimpleArgs(c, f);
+            if (argv is null)
             {
-                var v = Args[i].Value(c, f);
-                if (v is null)
-                {
-                    return true;
-                }
-
-                argv[i] = v;
+                return true;
             }
 
-            return Invoke(c, argv, k);
+            var more = Invoke(c, argv, k);
+            c.Return(argv);
+            return more;
         }
 
         return FillArgs(c, f, new RegoValue[Args.Length], 0, k);
+    }
+
+    private RegoValue[]? SimpleArgs(EvalContext c, RegoValue?[] f)
+    {
+        var argv = c.Rent(Args.Length);
+        for (var i = 0; i < argv.Length; i++)
+        {
+            var v = Args[i].Value(c, f);
+            if (v is null)
+            {
+                c.Return(argv);
+                return null;
+            }
+
+            Slots.Set(argv, i, v);
+        }
+
+        return argv!;
+    }
+
+    /// <summary>The single value of the call (null = undefined); only for calls to functions, not relations.</summary>
+    protected abstract RegoValue? InvokeValue(EvalContext c, RegoValue[] argv);
+
+    /// <summary>
+    /// The value of a call that a <c>with</c> replaced. A replacement that is a relation may yield several values,
+    /// which a single-valued call cannot represent: that is reported as a conflict, as for a function with two outputs.
+    /// </summary>
+    protected RegoValue? MockValue(EvalContext c, FunctionMock mock, RegoValue[] argv)
+    {
+        RegoValue? result = null;
+        CallMock(c, mock, argv, Loc, v =>
+        {
+            if (result is not null && !result.Equals(v))
+            {
+                throw Errors.Conflict(Loc, "functions must not produce multiple outputs for same inputs");
+            }
+
+            result = v;
+            return true;
+        });
+        return result;
     }
 
     private bool FillArgs(EvalContext c, RegoValue?[] f, RegoValue[] argv, int i, Func<RegoValue, bool> k)
@@ -41,7 +95,7 @@ internal abstract class CallNodeBase(TNode[] args) : TNode
 
         return Args[i].Eval(c, f, v =>
         {
-            argv[i] = v;
+            Slots.Set(argv, i, v);
             return FillArgs(c, f, argv, i + 1, k);
         });
     }
@@ -74,17 +128,22 @@ internal abstract class CallNodeBase(TNode[] args) : TNode
             return true;
         }
 
-        RegoValue? result;
+        var result = CallFunction(c, def, argv, loc);
+        return result is null || k(result);
+    }
+
+    /// <summary>Calls a builtin function (not a relation); null when undefined, including a non-strict builtin error.</summary>
+    public static RegoValue? CallFunction(EvalContext c, BuiltinDefinition def, RegoValue[] argv, Ast.Loc loc)
+    {
         try
         {
-            result = def.Function!(c.Builtins, argv);
+            return def.Function!(c.Builtins, argv);
         }
         catch (Exception ex) when (IsBuiltinFailure(ex))
         {
-            return HandleBuiltinError(c, def, ex, loc);
+            HandleBuiltinError(c, def, ex, loc);
+            return null;
         }
-
-        return result is null || k(result);
     }
 
     private static bool IsBuiltinFailure(Exception ex) =>
@@ -153,8 +212,18 @@ internal abstract class CallNodeBase(TNode[] args) : TNode
     }
 }
 
-internal sealed class BuiltinCallNode(BuiltinDefinition def, TNode[] args) : CallNodeBase(args)
+internal sealed class BuiltinCallNode(BuiltinDefinition def, TNode[] args) : CallNodeBase(args, def.Relation is null)
 {
+    protected override RegoValue? InvokeValue(EvalContext c, RegoValue[] argv)
+    {
+        if (c.Mocks is not null && c.Mocks.TryGetValue(def, out var mock))
+        {
+            return MockValue(c, mock, argv);
+        }
+
+        return CallFunction(c, def, argv, Loc);
+    }
+
     protected override bool Invoke(EvalContext c, RegoValue[] argv, Func<RegoValue, bool> k)
     {
         if (c.Mocks is not null && c.Mocks.TryGetValue(def, out var mock))
@@ -166,8 +235,18 @@ internal sealed class BuiltinCallNode(BuiltinDefinition def, TNode[] args) : Cal
     }
 }
 
-internal sealed class FunctionCallNode(FunctionGroup group, TNode[] args) : CallNodeBase(args)
+internal sealed class FunctionCallNode(FunctionGroup group, TNode[] args) : CallNodeBase(args, singleValued: true)
 {
+    protected override RegoValue? InvokeValue(EvalContext c, RegoValue[] argv)
+    {
+        if (c.Mocks is not null && c.Mocks.TryGetValue(group, out var mock))
+        {
+            return MockValue(c, mock, argv);
+        }
+
+        return group.Call(c, argv, Loc);
+    }
+
     protected override bool Invoke(EvalContext c, RegoValue[] argv, Func<RegoValue, bool> k)
     {
         if (c.Mocks is not null && c.Mocks.TryGetValue(group, out var mock))
@@ -210,25 +289,34 @@ internal sealed class PrintNode(TNode[] args) : TNode
 /// A comparison operator (==, !=, &lt;, &lt;=, &gt;, &gt;=) evaluated without a builtin call; falls back to the
 /// builtin when a <c>with</c> replaces it.
 /// </summary>
-internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right) : TNode
+internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right) : TNode(left.IsSimple && right.IsSimple)
 {
     private readonly BuiltinCallNode _fallback = new(def, [left, right]);
-    private readonly bool _simple = left.IsSimple && right.IsSimple;
-    private readonly string _op = def.Name;
+    private readonly CompareOp _op = def.Name switch
+    {
+        "equal" => CompareOp.Equal,
+        "neq" => CompareOp.NotEqual,
+        "lt" => CompareOp.Less,
+        "lte" => CompareOp.LessOrEqual,
+        "gt" => CompareOp.Greater,
+        _ => CompareOp.GreaterOrEqual,
+    };
 
-    public override bool IsSimple => _simple;
+    private enum CompareOp
+    {
+        Equal,
+        NotEqual,
+        Less,
+        LessOrEqual,
+        Greater,
+        GreaterOrEqual,
+    }
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
         if (c.Mocks is not null)
         {
-            RegoValue? result = null;
-            _fallback.Eval(c, f, v =>
-            {
-                result = v;
-                return false;
-            });
-            return result;
+            return _fallback.FirstValue(c, f);
         }
 
         var a = left.Value(c, f);
@@ -243,7 +331,7 @@ internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var v = Value(c, f);
             return v is null || k(v);
@@ -254,11 +342,11 @@ internal sealed class CompareNode(BuiltinDefinition def, TNode left, TNode right
 
     private bool Compare(RegoValue a, RegoValue b) => _op switch
     {
-        "equal" => a.Equals(b),
-        "neq" => !a.Equals(b),
-        "lt" => a.CompareTo(b) < 0,
-        "lte" => a.CompareTo(b) <= 0,
-        "gt" => a.CompareTo(b) > 0,
+        CompareOp.Equal => a.Equals(b),
+        CompareOp.NotEqual => !a.Equals(b),
+        CompareOp.Less => a.CompareTo(b) < 0,
+        CompareOp.LessOrEqual => a.CompareTo(b) <= 0,
+        CompareOp.Greater => a.CompareTo(b) > 0,
         _ => a.CompareTo(b) >= 0,
     };
 }

@@ -13,7 +13,6 @@ internal sealed class DataRefNode : TNode
     private readonly int _startIndex;
     private readonly RegoValue? _startValue;
     private readonly TNode[] _keys;
-    private readonly bool _simple;
 
     /// <param name="root">The data root.</param>
     /// <param name="keys">All keys after <c>data</c>.</param>
@@ -21,16 +20,14 @@ internal sealed class DataRefNode : TNode
     /// <param name="startIndex">Keys consumed to reach <paramref name="start"/> (or the base value).</param>
     /// <param name="startValue">The base value reached when the prefix leaves the tree.</param>
     public DataRefNode(DataNode root, TNode[] keys, DataNode? start, int startIndex, RegoValue? startValue)
+        : base(Array.TrueForAll(keys, k => k.IsSimple && (k is not VarNode v || v.KnownBound)))
     {
         _root = root;
         _keys = keys;
         _start = start;
         _startIndex = startIndex;
         _startValue = startValue;
-        _simple = Array.TrueForAll(keys, k => k.IsSimple && (k is not VarNode v || v.KnownBound));
     }
-
-    public override bool IsSimple => _simple;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
@@ -83,6 +80,11 @@ internal sealed class DataRefNode : TNode
             }
         }
 
+        return OverriddenValue(c, f);
+    }
+
+    private RegoValue? OverriddenValue(EvalContext c, RegoValue?[] f)
+    {
         RegoValue? result = null;
         Eval(c, f, v =>
         {
@@ -110,7 +112,7 @@ internal sealed class DataRefNode : TNode
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple && c.DataOverrides is null)
+        if (IsSimple && c.DataOverrides is null)
         {
             var v = Value(c, f);
             return v is null || k(v);
@@ -131,13 +133,13 @@ internal sealed class DataRefNode : TNode
 
     public override bool Unify(EvalContext c, RegoValue?[] f, RegoValue v, Func<bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var x = Value(c, f);
             return x is null || !x.Equals(v) || k();
         }
 
-        return Eval(c, f, x => !x.Equals(v) || k());
+        return UnifyByEval(c, f, v, k);
     }
 
     public static bool Walk(EvalContext c, RegoValue?[] f, DataNode node, TNode[] keys, int i, Func<RegoValue, bool> k)
@@ -185,40 +187,46 @@ internal sealed class DataRefNode : TNode
                 return true;
             }
 
-            var next = i + 1;
-            foreach (var (name, child) in node.Children)
+            return EnumerateNode(c, f, node, keys, i, k);
+        }
+    }
+
+    private static bool EnumerateNode(EvalContext c, RegoValue?[] f, DataNode node, TNode[] keys, int i, Func<RegoValue, bool> k)
+    {
+        var key = keys[i];
+        var next = i + 1;
+        foreach (var (name, child) in node.Children)
+        {
+            var ch = child;
+            if (ch.IsFunctionOnly)
             {
-                var ch = child;
-                if (ch.IsFunctionOnly)
+                continue;
+            }
+
+            if (!key.Unify(c, f, new RegoString(name), () => Walk(c, f, ch, keys, next, k)))
+            {
+                return false;
+            }
+        }
+
+        if (node.Base is RegoObject baseObj)
+        {
+            foreach (var (bk, bv) in baseObj.Entries)
+            {
+                if (bk is RegoString bs && node.Children.ContainsKey(bs.Value))
                 {
                     continue;
                 }
 
-                if (!key.Unify(c, f, new RegoString(name), () => Walk(c, f, ch, keys, next, k)))
+                var value = bv;
+                if (!key.Unify(c, f, bk, () => RefNode.WalkValue(c, f, value, keys, next, k)))
                 {
                     return false;
                 }
             }
-
-            if (node.Base is RegoObject baseObj)
-            {
-                foreach (var (bk, bv) in baseObj.Entries)
-                {
-                    if (bk is RegoString bs && node.Children.ContainsKey(bs.Value))
-                    {
-                        continue;
-                    }
-
-                    var value = bv;
-                    if (!key.Unify(c, f, bk, () => RefNode.WalkValue(c, f, value, keys, next, k)))
-                    {
-                        return false;
-                    }
-                }
-            }
-
-            return true;
         }
+
+        return true;
     }
 
     /// <summary>The value of a package (or any inner node): base data merged with the values of the rules below.</summary>

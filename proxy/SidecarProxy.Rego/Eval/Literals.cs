@@ -4,7 +4,19 @@ using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Rego.Eval;
 
-/// <summary>A compiled body literal: calls the continuation once per solution.</summary>
+/// <summary>The outcome of <see cref="LNode.Once"/>.</summary>
+internal enum OnceResult
+{
+    /// <summary>The literal does not hold.</summary>
+    Fail,
+
+    /// <summary>The literal holds; its bindings are on the trail.</summary>
+    Ok,
+
+    /// <summary>The literal may have several solutions (or needs a continuation here): use <see cref="LNode.Eval"/>.</summary>
+    Unsupported,
+}
+
 /// <summary>
 /// A literal. Literals of a body are chained through <see cref="Next"/>, so moving on to the next literal needs no
 /// allocation: <c>k</c> is the continuation of the whole body and <see cref="Continue"/> runs the rest of it.
@@ -17,6 +29,13 @@ internal abstract class LNode
     public LNode? Next { get; set; }
 
     public abstract bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k);
+
+    /// <summary>
+    /// Evaluates a literal that has at most one solution without a continuation, leaving its bindings on the trail
+    /// (<see cref="EvalContext.Bind"/>). Returns <see cref="OnceResult.Unsupported"/>, having done nothing, when
+    /// <see cref="Eval"/> must be used.
+    /// </summary>
+    public virtual OnceResult Once(EvalContext c, RegoValue?[] f) => OnceResult.Unsupported;
 
     public bool Run(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
@@ -40,6 +59,16 @@ internal abstract class LNode
     }
 }
 
+/// <summary>What to do with each solution of a body (see <see cref="BodyNode.Solve"/>); one object per use, not per solution.</summary>
+internal abstract class SolutionSink
+{
+    /// <summary>Called once per solution, with its bindings in the frame; returns false to stop the enumeration.</summary>
+    public abstract bool OnSolution(EvalContext c, RegoValue?[] f);
+
+    /// <summary>The sink as a continuation, for the literals that only run with one.</summary>
+    public Func<bool> AsContinuation(EvalContext c, RegoValue?[] f) => () => OnSolution(c, f);
+}
+
 internal sealed class BodyNode
 {
     public static readonly BodyNode Empty = new([]);
@@ -56,6 +85,137 @@ internal sealed class BodyNode
     public LNode[] Literals { get; }
 
     public bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => Literals.Length == 0 ? k() : Literals[0].Run(c, f, k);
+
+    /// <summary>Runs the body from literal <paramref name="i"/> on (the literals before it have succeeded).</summary>
+    public bool EvalFrom(int i, EvalContext c, RegoValue?[] f, Func<bool> k)
+    {
+        if (i == 0)
+        {
+            return Eval(c, f, k);
+        }
+
+        c.Step();
+        return i == Literals.Length ? k() : Literals[i].Eval(c, f, k);
+    }
+
+    /// <summary>
+    /// Enumerates the solutions of the body from literal <paramref name="i"/> on, calling
+    /// <paramref name="sink"/> for each, without continuations while the literals have one solution or are
+    /// <c>some x in xs</c> loops; from any other literal on, the continuation chain takes over. Bindings made here
+    /// are undone before returning. Returns false when the sink stopped the enumeration.
+    /// </summary>
+    public bool Solve(EvalContext c, RegoValue?[] f, int i, SolutionSink sink)
+    {
+        var mark = c.TrailMark;
+        try
+        {
+            var literals = Literals;
+            for (; i < literals.Length; i++)
+            {
+                c.Step();
+                var literal = literals[i];
+                var r = literal.Once(c, f);
+                if (r == OnceResult.Ok)
+                {
+                    continue;
+                }
+
+                if (r == OnceResult.Fail)
+                {
+                    return true;
+                }
+
+                if (literal is SomeInLiteral some && some.FreshSlot(f) is var slot and >= 0)
+                {
+                    return SolveEach(c, f, i, some.Collection.Value(c, f), slot, sink);
+                }
+
+                return literal.Eval(c, f, sink.AsContinuation(c, f));
+            }
+
+            return sink.OnSolution(c, f);
+        }
+        finally
+        {
+            c.Undo(f, mark);
+        }
+    }
+
+    private bool SolveEach(EvalContext c, RegoValue?[] f, int i, RegoValue? collection, int slot, SolutionSink sink)
+    {
+        try
+        {
+            switch (collection)
+            {
+                case RegoArray a:
+                    foreach (var item in a.Items)
+                    {
+                        c.Step();
+                        Slots.Set(f, slot, item);
+                        if (!Solve(c, f, i + 1, sink))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case RegoSet s:
+                    foreach (var item in s.Items)
+                    {
+                        c.Step();
+                        Slots.Set(f, slot, item);
+                        if (!Solve(c, f, i + 1, sink))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case RegoObject o:
+                    foreach (var (_, item) in o.Entries)
+                    {
+                        c.Step();
+                        Slots.Set(f, slot, item);
+                        if (!Solve(c, f, i + 1, sink))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                default:
+                    return true;
+            }
+        }
+        finally
+        {
+            f[slot] = null;
+        }
+    }
+
+    /// <summary>
+    /// Runs the literals one after the other without continuations while each has at most one solution. Returns
+    /// <see cref="OnceResult.Ok"/> (the body holds; bindings on the trail), <see cref="OnceResult.Fail"/>, or
+    /// <see cref="OnceResult.Unsupported"/> with <paramref name="stoppedAt"/> the literal to go on from with
+    /// <see cref="EvalFrom"/>. The caller unbinds with <see cref="EvalContext.Undo"/> in every case.
+    /// </summary>
+    public OnceResult Once(EvalContext c, RegoValue?[] f, out int stoppedAt)
+    {
+        var literals = Literals;
+        for (var i = 0; i < literals.Length; i++)
+        {
+            c.Step();
+            var r = literals[i].Once(c, f);
+            if (r != OnceResult.Ok)
+            {
+                stoppedAt = i;
+                return r;
+            }
+        }
+
+        stoppedAt = literals.Length;
+        return OnceResult.Ok;
+    }
 }
 
 /// <summary>A term used as a statement: succeeds for each value that is not <c>false</c>.</summary>
@@ -71,8 +231,20 @@ internal sealed class TermLiteral(TNode term) : LNode
             return v is null || (v is RegoBoolean { Value: false }) || Continue(c, f, k);
         }
 
-        var rest = Rest(c, f, k);
-        return term.Eval(c, f, v => v is RegoBoolean { Value: false } || rest());
+        return EvalEnumerating(c, f, Rest(c, f, k));
+    }
+
+    private bool EvalEnumerating(EvalContext c, RegoValue?[] f, Func<bool> rest) => term.Eval(c, f, v => v is RegoBoolean { Value: false } || rest());
+
+    public override OnceResult Once(EvalContext c, RegoValue?[] f)
+    {
+        if (!term.IsSimple)
+        {
+            return OnceResult.Unsupported;
+        }
+
+        var v = term.Value(c, f);
+        return v is null || v is RegoBoolean { Value: false } ? OnceResult.Fail : OnceResult.Ok;
     }
 }
 
@@ -97,7 +269,7 @@ internal sealed class UnifyLiteral(TNode left, TNode right) : LNode
                     return !cur.Equals(v) || Continue(c, f, k);
                 }
 
-                f[lv.Slot] = v;
+                Slots.Set(f, lv.Slot, v);
                 try
                 {
                     return Continue(c, f, k);
@@ -118,6 +290,46 @@ internal sealed class UnifyLiteral(TNode left, TNode right) : LNode
         }
 
         return EvalSlow(c, f, Rest(c, f, k));
+    }
+
+    public override OnceResult Once(EvalContext c, RegoValue?[] f)
+    {
+        if (!right.IsSimple || !right.IsGround(f))
+        {
+            return OnceResult.Unsupported;
+        }
+
+        if (left is VarNode lv)
+        {
+            var v = right.Value(c, f);
+            if (v is null)
+            {
+                return OnceResult.Fail;
+            }
+
+            var cur = f[lv.Slot];
+            if (cur is not null)
+            {
+                return cur.Equals(v) ? OnceResult.Ok : OnceResult.Fail;
+            }
+
+            c.Bind(f, lv.Slot, v);
+            return OnceResult.Ok;
+        }
+
+        if (left.IsSimple && left.IsGround(f))
+        {
+            var v = right.Value(c, f);
+            if (v is null)
+            {
+                return OnceResult.Fail;
+            }
+
+            var lvv = left.Value(c, f);
+            return lvv is not null && lvv.Equals(v) ? OnceResult.Ok : OnceResult.Fail;
+        }
+
+        return OnceResult.Unsupported;
     }
 
     private bool EvalSlow(EvalContext c, RegoValue?[] f, Func<bool> k)
@@ -174,28 +386,57 @@ internal sealed class UnifyLiteral(TNode left, TNode right) : LNode
 
 internal sealed class NotLiteral(LNode inner) : LNode
 {
-    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
+    public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k) => Holds(c, f) || Continue(c, f, k);
+
+    public override OnceResult Once(EvalContext c, RegoValue?[] f) => Holds(c, f) ? OnceResult.Fail : OnceResult.Ok;
+
+    /// <summary>Whether the negated literal has a solution (its bindings are undone).</summary>
+    private bool Holds(EvalContext c, RegoValue?[] f)
     {
         if (inner is TermLiteral { Term.IsSimple: true } tl)
         {
-            // Fast path for `not ref` / `not f(x)`: no continuation to build.
+            // `not ref` / `not f(x)`: no continuation to build.
             var v = tl.Term.Value(c, f);
-            return (v is not null && v is not RegoBoolean { Value: false }) || Continue(c, f, k);
+            return v is not null && v is not RegoBoolean { Value: false };
         }
 
+        var mark = c.TrailMark;
+        try
+        {
+            var r = inner.Once(c, f);
+            if (r != OnceResult.Unsupported)
+            {
+                return r == OnceResult.Ok;
+            }
+        }
+        finally
+        {
+            c.Undo(f, mark);
+        }
+
+        return HasSolution(c, f, inner);
+    }
+
+    public static bool HasSolution(EvalContext c, RegoValue?[] f, LNode literal)
+    {
         var found = false;
-        inner.Eval(c, f, () =>
+        literal.Eval(c, f, () =>
         {
             found = true;
             return false;
         });
-        return found || Continue(c, f, k);
+        return found;
     }
 }
 
 /// <summary><c>some k, v in xs</c> and <c>some v in xs</c>.</summary>
 internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) : LNode
 {
+    public TNode Collection => collection;
+
+    /// <summary>For <c>some x in xs</c> with x fresh and xs simple, the slot of x; otherwise -1 (use <see cref="Eval"/>).</summary>
+    public int FreshSlot(RegoValue?[] f) => collection.IsSimple && key is null && value is VarNode { } vn && f[vn.Slot] is null ? vn.Slot : -1;
+
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<bool> k)
     {
         if (collection.IsSimple && key is null && value is VarNode { } vn && f[vn.Slot] is null)
@@ -210,15 +451,14 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             };
             if (coll is RegoObject o)
             {
-                var rest = Rest(c, f, k);
-                return Iterate(c, f, o, null, value, rest);
+                return Iterate(c, f, o, null, value, Rest(c, f, k));
             }
 
             try
             {
                 foreach (var item in items)
                 {
-                    f[vn.Slot] = item;
+                    Slots.Set(f, vn.Slot, item);
                     if (!Continue(c, f, k))
                     {
                         return false;
@@ -233,9 +473,10 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             }
         }
 
-        var next = Rest(c, f, k);
-        return collection.Eval(c, f, coll => Iterate(c, f, coll, key, value, next));
+        return EvalCollection(c, f, Rest(c, f, k));
     }
+
+    private bool EvalCollection(EvalContext c, RegoValue?[] f, Func<bool> next) => collection.Eval(c, f, coll => Iterate(c, f, coll, key, value, next));
 
     public static bool Iterate(EvalContext c, RegoValue?[] f, RegoValue coll, TNode? key, TNode value, Func<bool> k)
     {
@@ -244,11 +485,7 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             case RegoArray a:
                 for (var i = 0; i < a.Count; i++)
                 {
-                    var item = a[i];
-                    var ok = key is null
-                        ? value.Unify(c, f, item, k)
-                        : key.Unify(c, f, RegoNumber.FromLong(i), () => value.Unify(c, f, item, k));
-                    if (!ok)
+                    if (!UnifyPair(c, f, key, key is null ? null : RegoNumber.FromLong(i), value, a[i], k))
                     {
                         return false;
                     }
@@ -258,10 +495,7 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             case RegoSet s:
                 foreach (var item in s.Items)
                 {
-                    var ok = key is null
-                        ? value.Unify(c, f, item, k)
-                        : key.Unify(c, f, item, () => value.Unify(c, f, item, k));
-                    if (!ok)
+                    if (!UnifyPair(c, f, key, item, value, item, k))
                     {
                         return false;
                     }
@@ -271,10 +505,7 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
             case RegoObject o:
                 foreach (var (ek, ev) in o.Entries)
                 {
-                    var ok = key is null
-                        ? value.Unify(c, f, ev, k)
-                        : key.Unify(c, f, ek, () => value.Unify(c, f, ev, k));
-                    if (!ok)
+                    if (!UnifyPair(c, f, key, ek, value, ev, k))
                     {
                         return false;
                     }
@@ -285,6 +516,12 @@ internal sealed class SomeInLiteral(TNode? key, TNode value, TNode collection) :
                 return true;
         }
     }
+
+    private static bool UnifyPair(EvalContext c, RegoValue?[] f, TNode? key, RegoValue? k1, TNode value, RegoValue v1, Func<bool> k) =>
+        key is null ? value.Unify(c, f, v1, k) : UnifyKeyThenValue(c, f, key, k1!, value, v1, k);
+
+    private static bool UnifyKeyThenValue(EvalContext c, RegoValue?[] f, TNode key, RegoValue k1, TNode value, RegoValue v1, Func<bool> k) =>
+        key.Unify(c, f, k1, () => value.Unify(c, f, v1, k));
 }
 
 /// <summary><c>every k, v in xs { body }</c>: true when the body holds for every element (vacuously for none).</summary>

@@ -130,9 +130,12 @@ internal sealed class RuleGroup
             throw Errors.Make("rego_recursion_error", Loc, $"rule {Name} is recursive");
         }
 
+        // A step per rule evaluated: rules depending on rules nest, and the step also checks the stack depth.
+        c.Step();
         c.Cache[Id] = EvalContext.InProgress;
         var cache = c.Cache;
-        RegoValue? result;
+        RegoValue? result = null;
+        var done = false;
         try
         {
             result = Kind switch
@@ -141,14 +144,15 @@ internal sealed class RuleGroup
                 GroupKind.Set => EvalSet(c),
                 _ => EvalObject(c),
             };
+            done = true;
         }
-        catch
+        finally
         {
-            cache[Id] = null;
-            throw;
+            // Not catch-and-rethrow: a rethrow per nested rule would pile up exception frames on a stack that is
+            // already nearly full when the error is "evaluation too deep".
+            cache[Id] = done ? (object?)result ?? EvalContext.Undefined : null;
         }
 
-        cache[Id] = (object?)result ?? EvalContext.Undefined;
         return result;
     }
 
@@ -157,66 +161,21 @@ internal sealed class RuleGroup
         RegoValue? result = null;
         foreach (var rule in Rules)
         {
-            var f = new RegoValue?[rule.Slots];
+            var f = c.Rent(rule.Slots);
             foreach (var br in rule.Branches)
             {
-                var found = false;
-                if (br.Value.IsSimple)
-                {
-                    br.Body.Eval(c, f, () =>
-                    {
-                        var v = br.Value.Value(c, f);
-                        if (v is null)
-                        {
-                            return true;
-                        }
-
-                        found = true;
-                        if (result is null)
-                        {
-                            result = v;
-                        }
-                        else if (!result.Equals(v))
-                        {
-                            throw Errors.Conflict(br.Loc, "complete rules must not produce multiple outputs");
-                        }
-
-                        return !br.ConstantValue;
-                    });
-                }
-                else
-                {
-                    br.Body.Eval(c, f, () => br.Value.Eval(c, f, v =>
-                    {
-                        found = true;
-                        if (result is null)
-                        {
-                            result = v;
-                        }
-                        else if (!result.Equals(v))
-                        {
-                            throw Errors.Conflict(br.Loc, "complete rules must not produce multiple outputs");
-                        }
-
-                        return !br.ConstantValue;
-                    }));
-                }
-
-                if (found)
+                if (Branches.Eval(c, f, br, ref result, "complete rules must not produce multiple outputs"))
                 {
                     break;
                 }
             }
+
+            c.Return(f);
         }
 
         if (result is null && Default is not null)
         {
-            var f = new RegoValue?[Default.Slots];
-            Default.Branches[0].Value.Eval(c, f, v =>
-            {
-                result = v;
-                return false;
-            });
+            result = Branches.DefaultValue(c, Default);
         }
 
         return result;
@@ -224,22 +183,50 @@ internal sealed class RuleGroup
 
     private RegoValue EvalSet(EvalContext c)
     {
-        var items = new List<RegoValue>();
+        // Made on the first element: many sets (deny reasons) are empty on most evaluations.
+        List<RegoValue>? items = null;
         foreach (var rule in Rules)
         {
-            var f = new RegoValue?[rule.Slots];
+            var f = c.Rent(rule.Slots);
             var key = rule.Keys![0];
             foreach (var br in rule.Branches)
             {
-                br.Body.Eval(c, f, () => key.Eval(c, f, v =>
-                {
-                    items.Add(v);
-                    return true;
-                }));
+                Collect(c, f, br.Body, key, ref items);
             }
+
+            c.Return(f);
         }
 
-        return RegoSet.From(items);
+        return items is null ? RegoSet.Empty : RegoSet.From(items);
+    }
+
+    private static void Collect(EvalContext c, RegoValue?[] f, BodyNode body, TNode key, ref List<RegoValue>? items)
+    {
+        var mark = c.TrailMark;
+        try
+        {
+            var r = body.Once(c, f, out var at);
+            if (r == OnceResult.Fail)
+            {
+                return;
+            }
+
+            if (r == OnceResult.Ok && key.IsSimple)
+            {
+                if (key.Value(c, f) is { } v)
+                {
+                    (items ??= []).Add(v);
+                }
+
+                return;
+            }
+
+            body.Solve(c, f, at, new CollectingSink(key, items ??= []));
+        }
+        finally
+        {
+            c.Undo(f, mark);
+        }
     }
 
     private RegoValue EvalObject(EvalContext c)
@@ -384,49 +371,222 @@ internal sealed class FunctionGroup
         RegoValue? result = null;
         foreach (var rule in Rules)
         {
-            var f = new RegoValue?[rule.Slots];
-            UnifyArgs(c, f, rule, argv, 0, () =>
-            {
-                foreach (var br in rule.Branches)
-                {
-                    var found = false;
-                    br.Body.Eval(c, f, () => br.Value.Eval(c, f, v =>
-                    {
-                        found = true;
-                        if (result is null)
-                        {
-                            result = v;
-                        }
-                        else if (!result.Equals(v))
-                        {
-                            throw Errors.Conflict(br.Loc, "functions must not produce multiple outputs for same inputs");
-                        }
-
-                        return !br.ConstantValue;
-                    }));
-                    if (found)
-                    {
-                        break;
-                    }
-                }
-
-                return true;
-            });
+            var f = c.Rent(rule.Slots);
+            CallRule(c, f, rule, argv, ref result);
+            c.Return(f);
         }
 
         if (result is null && Default is not null)
         {
-            var f = new RegoValue?[Default.Slots];
-            Default.Branches[0].Value.Eval(c, f, v =>
-            {
-                result = v;
-                return false;
-            });
+            result = Branches.DefaultValue(c, Default);
         }
 
         return result;
     }
 
+    private static void CallRule(EvalContext c, RegoValue?[] f, CompiledRule rule, RegoValue[] argv, ref RegoValue? result)
+    {
+        var mark = c.TrailMark;
+        try
+        {
+            var bound = BindArgs(c, f, rule.Args!, argv);
+            if (bound == OnceResult.Fail)
+            {
+                return;
+            }
+
+            if (bound == OnceResult.Unsupported)
+            {
+                c.Undo(f, mark);
+                result = CallWithPatterns(c, f, rule, argv, result);
+                return;
+            }
+
+            foreach (var br in rule.Branches)
+            {
+                if (Branches.Eval(c, f, br, ref result, Conflict))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            c.Undo(f, mark);
+        }
+    }
+
+    private const string Conflict = "functions must not produce multiple outputs for same inputs";
+
+    /// <summary>Binds arguments to parameters that are variables or constants; other patterns need unification.</summary>
+    private static OnceResult BindArgs(EvalContext c, RegoValue?[] f, TNode[] patterns, RegoValue[] argv)
+    {
+        for (var i = 0; i < argv.Length; i++)
+        {
+            switch (patterns[i])
+            {
+                case VarNode vn:
+                    var cur = f[vn.Slot];
+                    if (cur is null)
+                    {
+                        c.Bind(f, vn.Slot, argv[i]);
+                    }
+                    else if (!cur.Equals(argv[i]))
+                    {
+                        return OnceResult.Fail;
+                    }
+
+                    break;
+                case ConstNode cn:
+                    if (!cn.Constant.Equals(argv[i]))
+                    {
+                        return OnceResult.Fail;
+                    }
+
+                    break;
+                default:
+                    return OnceResult.Unsupported;
+            }
+        }
+
+        return OnceResult.Ok;
+    }
+
+    private static RegoValue? CallWithPatterns(EvalContext c, RegoValue?[] f, CompiledRule rule, RegoValue[] argv, RegoValue? result)
+    {
+        UnifyArgs(c, f, rule, argv, 0, () =>
+        {
+            foreach (var br in rule.Branches)
+            {
+                if (Branches.Eval(c, f, br, ref result, Conflict))
+                {
+                    break;
+                }
+            }
+
+            return true;
+        });
+        return result;
+    }
+
     private static bool UnifyArgs(EvalContext c, RegoValue?[] f, CompiledRule rule, RegoValue[] argv, int i, Func<bool> k) =>
         i == argv.Length ? k() : rule.Args![i].Unify(c, f, argv[i], () => UnifyArgs(c, f, rule, argv, i + 1, k));
+}
+
+/// <summary>Evaluation of rule branches (body, then value) shared by complete rules and functions.</summary>
+internal static class Branches
+{
+    /// <summary>
+    /// Evaluates a branch and merges its value into <paramref name="result"/> (a different second value is a
+    /// conflict). Returns whether the branch produced a value, so that its <c>else</c> branches are skipped.
+    /// </summary>
+    public static bool Eval(EvalContext c, RegoValue?[] f, CompiledBranch br, ref RegoValue? result, string conflict)
+    {
+        var mark = c.TrailMark;
+        try
+        {
+            // A body whose literals each have at most one solution runs without continuations.
+            var r = br.Body.Once(c, f, out var at);
+            if (r == OnceResult.Fail)
+            {
+                return false;
+            }
+
+            if (r == OnceResult.Ok && br.Value.IsSimple)
+            {
+                var v = br.Value.Value(c, f);
+                if (v is null)
+                {
+                    return false;
+                }
+
+                Merge(ref result, v, br, conflict);
+                return true;
+            }
+
+            return EvalFrom(c, f, br, at, ref result, conflict);
+        }
+        finally
+        {
+            c.Undo(f, mark);
+        }
+    }
+
+    private static bool EvalFrom(EvalContext c, RegoValue?[] f, CompiledBranch br, int at, ref RegoValue? result, string conflict)
+    {
+        var acc = result;
+        var found = false;
+        if (br.Value.IsSimple)
+        {
+            br.Body.EvalFrom(at, c, f, () =>
+            {
+                var v = br.Value.Value(c, f);
+                if (v is null)
+                {
+                    return true;
+                }
+
+                found = true;
+                Merge(ref acc, v, br, conflict);
+                return !br.ConstantValue;
+            });
+        }
+        else
+        {
+            br.Body.EvalFrom(at, c, f, () => br.Value.Eval(c, f, v =>
+            {
+                found = true;
+                Merge(ref acc, v, br, conflict);
+                return !br.ConstantValue;
+            }));
+        }
+
+        result = acc;
+        return found;
+    }
+
+    private static void Merge(ref RegoValue? result, RegoValue v, CompiledBranch br, string conflict)
+    {
+        if (result is null)
+        {
+            result = v;
+        }
+        else if (!result.Equals(v))
+        {
+            throw Errors.Conflict(br.Loc, conflict);
+        }
+    }
+
+    public static RegoValue? DefaultValue(EvalContext c, CompiledRule rule)
+    {
+        var f = c.Rent(rule.Slots);
+        var v = rule.Branches[0].Value.FirstValue(c, f);
+        c.Return(f);
+        return v;
+    }
+}
+
+/// <summary>Adds every value of a term, per solution of a body, to a list (partial sets, comprehensions).</summary>
+internal sealed class CollectingSink(TNode term, List<RegoValue> items) : SolutionSink
+{
+    private Func<RegoValue, bool>? _add;
+
+    public override bool OnSolution(EvalContext c, RegoValue?[] f)
+    {
+        if (term.IsSimple)
+        {
+            if (term.Value(c, f) is { } v)
+            {
+                items.Add(v);
+            }
+
+            return true;
+        }
+
+        return term.Eval(c, f, _add ??= v =>
+        {
+            items.Add(v);
+            return true;
+        });
+    }
 }

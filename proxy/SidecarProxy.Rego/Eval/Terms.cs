@@ -11,8 +11,13 @@ internal abstract class TNode
 {
     public Loc Loc { get; init; }
 
+    /// <param name="simple">Whether the term is <see cref="IsSimple"/> (a field, not a virtual call: it is asked everywhere).</param>
+    protected TNode(bool simple = false) => IsSimple = simple;
+
     /// <summary>True when the term has at most one value and binds nothing, so <see cref="Value"/> may be used.</summary>
-    public virtual bool IsSimple => false;
+    public bool IsSimple { get; }
+
+    protected static bool AllSimple(TNode[] nodes) => Array.TrueForAll(nodes, n => n.IsSimple);
 
     public virtual bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
@@ -32,25 +37,54 @@ internal abstract class TNode
             return x is null || !x.Equals(v) || k();
         }
 
-        return Eval(c, f, x => !x.Equals(v) || k());
+        return UnifyByEval(c, f, v, k);
+    }
+
+    // Closures live in their own methods: a lambda capturing locals costs an allocation on every call of the method
+    // that declares them, even when the path using it is not taken.
+    protected bool UnifyByEval(EvalContext c, RegoValue?[] f, RegoValue v, Func<bool> k) => Eval(c, f, x => !x.Equals(v) || k());
+
+    /// <summary>The first value (null when undefined) of a term that is not simple.</summary>
+    public RegoValue? FirstValue(EvalContext c, RegoValue?[] f) => IsSimple ? Value(c, f) : FirstOfEval(c, f);
+
+    private RegoValue? FirstOfEval(EvalContext c, RegoValue?[] f)
+    {
+        RegoValue? result = null;
+        Eval(c, f, v =>
+        {
+            result = v;
+            return false;
+        });
+        return result;
+    }
+
+    protected static bool AllGround(TNode[] nodes, RegoValue?[] f)
+    {
+        foreach (var n in nodes)
+        {
+            if (!n.IsGround(f))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether the term can be evaluated now: every variable outside ref keys is bound (ref keys enumerate).</summary>
     public virtual bool IsGround(RegoValue?[] f) => true;
 }
 
-internal sealed class ConstNode(RegoValue value) : TNode
+internal sealed class ConstNode(RegoValue value) : TNode(simple: true)
 {
     public RegoValue Constant { get; } = value;
-
-    public override bool IsSimple => true;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f) => Constant;
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k) => k(Constant);
 }
 
-internal sealed class VarNode(int slot, string name) : TNode
+internal sealed class VarNode(int slot, string name) : TNode(simple: true)
 {
     /// <summary>The compiler proved the variable bound before the enclosing literal runs.</summary>
     public bool KnownBound { get; init; }
@@ -58,8 +92,6 @@ internal sealed class VarNode(int slot, string name) : TNode
     public int Slot { get; } = slot;
 
     public string Name { get; } = name;
-
-    public override bool IsSimple => true;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f) => f[Slot];
 
@@ -77,7 +109,7 @@ internal sealed class VarNode(int slot, string name) : TNode
             return !cur.Equals(v) || k();
         }
 
-        f[Slot] = v;
+        Slots.Set(f, Slot, v);
         try
         {
             return k();
@@ -91,20 +123,14 @@ internal sealed class VarNode(int slot, string name) : TNode
     public override bool IsGround(RegoValue?[] f) => f[Slot] is not null;
 }
 
-internal sealed class InputNode : TNode
+internal sealed class InputNode() : TNode(simple: true)
 {
-    public override bool IsSimple => true;
-
     public override RegoValue? Value(EvalContext c, RegoValue?[] f) => c.Input;
 }
 
-internal sealed class ArrayNode(TNode[] items) : TNode
+internal sealed class ArrayNode(TNode[] items) : TNode(AllSimple(items))
 {
-    private readonly bool _simple = Array.TrueForAll(items, i => i.IsSimple);
-
     public TNode[] Items { get; } = items;
-
-    public override bool IsSimple => _simple;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
@@ -130,7 +156,7 @@ internal sealed class ArrayNode(TNode[] items) : TNode
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var v = Value(c, f);
             return v is null || k(v);
@@ -167,14 +193,12 @@ internal sealed class ArrayNode(TNode[] items) : TNode
     private bool UnifyFrom(EvalContext c, RegoValue?[] f, RegoArray a, int i, Func<bool> k) =>
         i == Items.Length ? k() : Items[i].Unify(c, f, a[i], () => UnifyFrom(c, f, a, i + 1, k));
 
-    public override bool IsGround(RegoValue?[] f) => Array.TrueForAll(Items, x => x.IsGround(f));
+    public override bool IsGround(RegoValue?[] f) => AllGround(Items, f);
 }
 
-internal sealed class SetNode(TNode[] items) : TNode
+internal sealed class SetNode(TNode[] items) : TNode(AllSimple(items))
 {
-    private readonly bool _simple = Array.TrueForAll(items, i => i.IsSimple);
-
-    public override bool IsSimple => _simple;
+    public TNode[] Items => items;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
@@ -200,7 +224,7 @@ internal sealed class SetNode(TNode[] items) : TNode
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var v = Value(c, f);
             return v is null || k(v);
@@ -224,24 +248,25 @@ internal sealed class SetNode(TNode[] items) : TNode
         });
     }
 
-    public override bool IsGround(RegoValue?[] f) => Array.TrueForAll(items, x => x.IsGround(f));
+    public override bool IsGround(RegoValue?[] f) => AllGround(items, f);
 }
 
-internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
+internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode(AllSimple(keys) && AllSimple(values))
 {
     public TNode[] KeyNodes => keys;
 
     public TNode[] ValueNodes => values;
-
-    private readonly bool _simple = Array.TrueForAll(keys, i => i.IsSimple) && Array.TrueForAll(values, i => i.IsSimple);
-
-    public override bool IsSimple => _simple;
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
         if (keys.Length == 0)
         {
             return RegoObject.Empty;
+        }
+
+        if (keys.Length <= RegoObject.MaxSmall)
+        {
+            return SmallValue(c, f);
         }
 
         var map = new Dictionary<RegoValue, RegoValue>(keys.Length);
@@ -260,6 +285,57 @@ internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
         return new RegoObject(map);
     }
 
+    /// <summary>A small object as its sorted pairs (no hash table): keys kept in order by insertion.</summary>
+    private RegoObject? SmallValue(EvalContext c, RegoValue?[] f)
+    {
+        var pairs = new KeyValuePair<RegoValue, RegoValue>[keys.Length];
+        var n = 0;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var k = keys[i].Value(c, f);
+            var v = values[i].Value(c, f);
+            if (k is null || v is null)
+            {
+                return null;
+            }
+
+            // Find the key's place; a key given twice must have the same value.
+            var at = n;
+            while (at > 0)
+            {
+                var cmp = pairs[at - 1].Key.CompareTo(k);
+                if (cmp == 0)
+                {
+                    if (!pairs[at - 1].Value.Equals(v))
+                    {
+                        throw Errors.Conflict(Loc, "object keys must be unique");
+                    }
+
+                    at = -1;
+                    break;
+                }
+
+                if (cmp < 0)
+                {
+                    break;
+                }
+
+                at--;
+            }
+
+            if (at < 0)
+            {
+                continue;
+            }
+
+            Array.Copy(pairs, at, pairs, at + 1, n - at);
+            pairs[at] = new(k, v);
+            n++;
+        }
+
+        return RegoObject.FromSortedPairs(n == pairs.Length ? pairs : pairs[..n]);
+    }
+
     private void Put(Dictionary<RegoValue, RegoValue> map, RegoValue k, RegoValue v)
     {
         if (map.TryGetValue(k, out var existing) && !existing.Equals(v))
@@ -272,7 +348,7 @@ internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var v = Value(c, f);
             return v is null || k(v);
@@ -324,26 +400,24 @@ internal sealed class ObjectNode(TNode[] keys, TNode[] values) : TNode
         return keys[i].Eval(c, f, kv => !o.TryGetValue(kv, out var vv) || values[i].Unify(c, f, vv, () => UnifyFrom(c, f, o, i + 1, k)));
     }
 
-    public override bool IsGround(RegoValue?[] f) => Array.TrueForAll(keys, x => x.IsGround(f)) && Array.TrueForAll(values, x => x.IsGround(f));
+    public override bool IsGround(RegoValue?[] f) => AllGround(keys, f) && AllGround(values, f);
 }
 
 /// <summary>A reference into a value: <c>x.y[z]</c>. Keys that are unbound variables (or patterns) enumerate.</summary>
 internal sealed class RefNode : TNode
 {
-    private readonly bool _simple;
-
     public RefNode(TNode head, TNode[] keys)
+        : base(SimpleRef(head, keys))
     {
         Head = head;
         Keys = keys;
-        _simple = head.IsSimple && Array.TrueForAll(keys, k => k.IsSimple && (k is not VarNode v || v.KnownBound));
     }
 
     public TNode Head { get; }
 
     public TNode[] Keys { get; }
 
-    public override bool IsSimple => _simple;
+    private static bool SimpleRef(TNode head, TNode[] keys) => head.IsSimple && Array.TrueForAll(keys, k => k.IsSimple && (k is not VarNode v || v.KnownBound));
 
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
@@ -364,14 +438,16 @@ internal sealed class RefNode : TNode
 
     public override bool Eval(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k)
     {
-        if (_simple)
+        if (IsSimple)
         {
             var v = Value(c, f);
             return v is null || k(v);
         }
 
-        return Head.Eval(c, f, hv => WalkValue(c, f, hv, Keys, 0, k));
+        return EvalWalk(c, f, k);
     }
+
+    private bool EvalWalk(EvalContext c, RegoValue?[] f, Func<RegoValue, bool> k) => Head.Eval(c, f, hv => WalkValue(c, f, hv, Keys, 0, k));
 
     public static RegoValue? Index(RegoValue v, RegoValue key)
     {
@@ -419,12 +495,7 @@ internal sealed class RefNode : TNode
             }
             else if (key.IsGround(f))
             {
-                var next = i + 1;
-                return key.Eval(c, f, kv2 =>
-                {
-                    var r = Index(v, kv2);
-                    return r is null || WalkValue(c, f, r, keys, next, k);
-                });
+                return WalkEvaluatedKey(c, f, v, keys, i, k);
             }
 
             if (kv is not null)
@@ -443,6 +514,9 @@ internal sealed class RefNode : TNode
             return Enumerate(c, f, v, keys, i, k);
         }
     }
+
+    private static bool WalkEvaluatedKey(EvalContext c, RegoValue?[] f, RegoValue v, TNode[] keys, int i, Func<RegoValue, bool> k) =>
+        keys[i].Eval(c, f, kv => Index(v, kv) is not { } r || WalkValue(c, f, r, keys, i + 1, k));
 
     private static bool Enumerate(EvalContext c, RegoValue?[] f, RegoValue v, TNode[] keys, int i, Func<RegoValue, bool> k)
     {
@@ -495,60 +569,52 @@ internal enum ComprehensionKindNode
     Object,
 }
 
-internal sealed class ComprehensionNode(ComprehensionKindNode kind, TNode head, TNode? value, BodyNode body) : TNode
+internal sealed class ComprehensionNode(ComprehensionKindNode kind, TNode head, TNode? value, BodyNode body) : TNode(simple: true)
 {
-    public override bool IsSimple => true;
-
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
         switch (kind)
         {
             case ComprehensionKindNode.Array:
                 {
-                    var list = new List<RegoValue>();
-                    body.Eval(c, f, () => head.Eval(c, f, v =>
-                    {
-                        list.Add(v);
-                        return true;
-                    }));
+                    var list = Collect(c, f);
                     return list.Count == 0 ? RegoArray.Empty : new RegoArray(list.ToArray());
                 }
 
             case ComprehensionKindNode.Set:
-                {
-                    var list = new List<RegoValue>();
-                    body.Eval(c, f, () => head.Eval(c, f, v =>
-                    {
-                        list.Add(v);
-                        return true;
-                    }));
-                    return RegoSet.From(list);
-                }
-
+                return RegoSet.From(Collect(c, f));
             default:
-                {
-                    var map = new Dictionary<RegoValue, RegoValue>();
-                    body.Eval(c, f, () => head.Eval(c, f, kv => value!.Eval(c, f, vv =>
-                    {
-                        if (map.TryGetValue(kv, out var existing) && !existing.Equals(vv))
-                        {
-                            throw Errors.Conflict(Loc, "object keys must be unique");
-                        }
-
-                        map[kv] = vv;
-                        return true;
-                    })));
-                    return new RegoObject(map);
-                }
+                return CollectObject(c, f);
         }
+    }
+
+    private List<RegoValue> Collect(EvalContext c, RegoValue?[] f)
+    {
+        var list = new List<RegoValue>();
+        body.Solve(c, f, 0, new CollectingSink(head, list));
+        return list;
+    }
+
+    private RegoObject CollectObject(EvalContext c, RegoValue?[] f)
+    {
+        var map = new Dictionary<RegoValue, RegoValue>();
+        body.Eval(c, f, () => head.Eval(c, f, kv => value!.Eval(c, f, vv =>
+        {
+            if (map.TryGetValue(kv, out var existing) && !existing.Equals(vv))
+            {
+                throw Errors.Conflict(Loc, "object keys must be unique");
+            }
+
+            map[kv] = vv;
+            return true;
+        })));
+        return new RegoObject(map);
     }
 }
 
 /// <summary>A template string <c>$"...{expr}..."</c>: undefined parts print as &lt;undefined&gt;.</summary>
-internal sealed class TemplateNode(object[] parts) : TNode
+internal sealed class TemplateNode(object[] parts) : TNode(simple: true)
 {
-    public override bool IsSimple => true;
-
     public override RegoValue? Value(EvalContext c, RegoValue?[] f)
     {
         var sb = new System.Text.StringBuilder();
@@ -560,12 +626,7 @@ internal sealed class TemplateNode(object[] parts) : TNode
                 continue;
             }
 
-            RegoValue? found = null;
-            ((TNode)p).Eval(c, f, v =>
-            {
-                found = v;
-                return false;
-            });
+            var found = ((TNode)p).FirstValue(c, f);
             if (found is null)
             {
                 sb.Append("<undefined>");

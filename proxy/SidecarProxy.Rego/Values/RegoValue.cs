@@ -63,7 +63,26 @@ public abstract class RegoValue : IComparable<RegoValue>, IEquatable<RegoValue>
     /// <summary>Compares with a value of the same kind.</summary>
     private protected abstract int CompareSameKind(RegoValue other);
 
-    public bool Equals(RegoValue? other) => other is not null && (ReferenceEquals(this, other) || (Kind == other.Kind && EqualsSameKind(other)));
+    public bool Equals(RegoValue? other)
+    {
+        if (other is null)
+        {
+            return false;
+        }
+
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        // Strings are most of the keys looked up and compared: no virtual calls for them.
+        if (this is RegoString s)
+        {
+            return other is RegoString o && string.Equals(s.Value, o.Value, StringComparison.Ordinal);
+        }
+
+        return Kind == other.Kind && EqualsSameKind(other);
+    }
 
     private protected virtual bool EqualsSameKind(RegoValue other) => CompareSameKind(other) == 0;
 

@@ -46,6 +46,11 @@ public sealed class SprintfBuiltinTests
     [InlineData("%.*f", "[2, 3.14159]", "3.14")]
     [InlineData("%x %X %b", "[1.5, -0.75, 1.5]", "0x1.8p+00 -0X1.8P-01 6755399441055744p-52")]
     [InlineData("%x", "[1e-300]", "0x1.56e1fc2f8f359p-997")]
+    [InlineData("%s may %v on tool %s", "[\"a\", \"b\", \"c\"]", "a may b on tool c")]
+    [InlineData("%s%%%s", "[\"a\", \"b\"]", "a%b")]
+    [InlineData("[%s]", "[\"\"]", "[]")]
+    [InlineData("%s %d", "[\"a\", 1]", "a 1")]
+    [InlineData("%sé%s", "[\"😀\", \"x\"]", "😀éx")]
     public void Format_MatchesGo(string format, string argsJson, string expected)
     {
         Assert.Equal(expected, Str("sprintf", S(format), Json(argsJson)));
@@ -61,6 +66,10 @@ public sealed class SprintfBuiltinTests
     [InlineData("%d", "[1, 2]", "1%!(EXTRA int=2)")]
     [InlineData("%d", "[1, \"a\", 2.5]", "1%!(EXTRA string=a, float64=2.5)")]
     [InlineData("abc%", "[]", "abc%!(NOVERB)")]
+    [InlineData("%s%", "[\"a\"]", "a%!(NOVERB)")]
+    [InlineData("%s", "[\"a\", \"b\"]", "a%!(EXTRA string=b)")]
+    [InlineData("%s %s", "[\"a\"]", "a %!s(MISSING)")]
+    [InlineData("%v %s", "[\"a\", [\"b\"]]", "a [\"b\"]")]
     [InlineData("%[3]d", "[1]", "%!d(BADINDEX)")]
     [InlineData("%z", "[1]", "%!z(int=1)")]
     [InlineData("%f", "[18446744073709551616]", "%!f(big.Int=18446744073709551616)")]
