@@ -73,6 +73,31 @@ public sealed class RegoObject : RegoValue
         return false;
     }
 
+    /// <summary>
+    /// An object of the given members, which must have distinct keys; takes ownership of the array (sorts it in
+    /// place). Up to <see cref="MaxSmall"/> members it keeps no hash table: the way to build the small objects of
+    /// a request's input.
+    /// </summary>
+    public static RegoObject FromMembers(params KeyValuePair<RegoValue, RegoValue>[] members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        if (members.Length > MaxSmall)
+        {
+            return From(members);
+        }
+
+        Array.Sort(members, static (a, b) => a.Key.CompareTo(b.Key));
+        for (var i = 1; i < members.Length; i++)
+        {
+            if (members[i - 1].Key.Equals(members[i].Key))
+            {
+                throw new ArgumentException("object members must have distinct keys", nameof(members));
+            }
+        }
+
+        return FromSortedPairs(members);
+    }
+
     public static RegoObject From(IEnumerable<KeyValuePair<RegoValue, RegoValue>> pairs)
     {
         var map = new Dictionary<RegoValue, RegoValue>();

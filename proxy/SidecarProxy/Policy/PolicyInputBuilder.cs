@@ -39,50 +39,38 @@ internal static class PolicyInputBuilder
         ArgumentNullException.ThrowIfNull(fields);
         var principal = new RegoString(fields.SpiffeId);
 
+        // Built for every request: small objects are sorted member arrays (RegoObject.FromMembers), not hash tables.
         // PolicyRequest headers are already lowercased, joined and stripped of credentials.
-        var headers = new Dictionary<RegoValue, RegoValue>(fields.Headers.Count);
+        var headers = new KeyValuePair<RegoValue, RegoValue>[fields.Headers.Count];
+        var i = 0;
         foreach (var (name, value) in fields.Headers)
         {
-            headers[new RegoString(name)] = new RegoString(value);
+            headers[i++] = Member(new RegoString(name), new RegoString(value));
         }
 
-        var http = new Dictionary<RegoValue, RegoValue>(6)
-        {
-            [MethodKey] = new RegoString(fields.Method),
-            [PathKey] = new RegoString(fields.Path + fields.Query),
-            [HostKey] = new RegoString(fields.Host),
-            [SchemeKey] = new RegoString(fields.Scheme),
-            [HeadersKey] = new RegoObject(headers),
-        };
-
-        var request = new Dictionary<RegoValue, RegoValue>(2)
-        {
-            [TimeKey] = new RegoString(Rfc3339(fields.Time)),
-            [HttpKey] = new RegoObject(http),
-        };
-
-        var source = new Dictionary<RegoValue, RegoValue>(2)
-        {
-            [PrincipalKey] = principal,
-            [FingerprintKey] = new RegoString(fields.CertificateFingerprint),
-        };
-
-        var input = new Dictionary<RegoValue, RegoValue>(8)
-        {
-            [AttributesKey] = new RegoObject(new Dictionary<RegoValue, RegoValue>(2)
-            {
-                [SourceKey] = new RegoObject(source),
-                [RequestKey] = new RegoObject(request),
-            }),
-            [ParsedPathKey] = ParsePath(fields.Path),
-            [ParsedQueryKey] = ParseQuery(fields.Query),
-            [SourcePrincipalKey] = principal,
-            [TaskKey] = fields.Task is null ? RegoNull.Instance : TaskValue(fields.Task),
-            [ToolKey] = ToolValue(fields.ToolId, fields.ToolLabels),
-            [ApprovalKey] = approval ?? RegoNull.Instance,
-        };
-        return new RegoObject(input);
+        var http = RegoObject.FromMembers(
+            Member(MethodKey, new RegoString(fields.Method)),
+            Member(PathKey, new RegoString(fields.Path + fields.Query)),
+            Member(HostKey, new RegoString(fields.Host)),
+            Member(SchemeKey, new RegoString(fields.Scheme)),
+            Member(HeadersKey, RegoObject.FromMembers(headers)));
+        var request = RegoObject.FromMembers(
+            Member(TimeKey, new RegoString(Rfc3339(fields.Time))),
+            Member(HttpKey, http));
+        var source = RegoObject.FromMembers(
+            Member(PrincipalKey, principal),
+            Member(FingerprintKey, new RegoString(fields.CertificateFingerprint)));
+        return RegoObject.FromMembers(
+            Member(AttributesKey, RegoObject.FromMembers(Member(SourceKey, source), Member(RequestKey, request))),
+            Member(ParsedPathKey, ParsePath(fields.Path)),
+            Member(ParsedQueryKey, ParseQuery(fields.Query)),
+            Member(SourcePrincipalKey, principal),
+            Member(TaskKey, fields.Task is null ? RegoNull.Instance : TaskValue(fields.Task)),
+            Member(ToolKey, ToolValue(fields.ToolId, fields.ToolLabels)),
+            Member(ApprovalKey, approval ?? RegoNull.Instance));
     }
+
+    private static KeyValuePair<RegoValue, RegoValue> Member(RegoValue key, RegoValue value) => new(key, value);
 
     // input.tool is the same for every request of a route: built once per (tool id, labels) and shared (Rego
     // values are immutable). Keyed by tool id, the number of routes bounds it; a reloaded route whose labels
