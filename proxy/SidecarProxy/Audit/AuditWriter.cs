@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
@@ -16,7 +15,7 @@ namespace SidecarProxy.Audit;
 internal sealed class AuditWriter : IHostedService, IAsyncDisposable
 {
     private readonly Channel<AuditRecord> _queue;
-    private readonly TextWriter _destination;
+    private readonly Stream _destination;
     private readonly bool _ownsDestination;
     private readonly string _destinationName;
     private readonly ILogger _logger;
@@ -33,7 +32,7 @@ internal sealed class AuditWriter : IHostedService, IAsyncDisposable
     {
     }
 
-    internal AuditWriter(TextWriter destination, bool ownsDestination, string destinationName, int capacity, ILogger logger)
+    internal AuditWriter(Stream destination, bool ownsDestination, string destinationName, int capacity, ILogger logger)
     {
         _destination = destination;
         _ownsDestination = ownsDestination;
@@ -106,20 +105,19 @@ internal sealed class AuditWriter : IHostedService, IAsyncDisposable
         }
     }
 
-    private static TextWriter Open(AuditOptions options)
-    {
-        if (options.Path == "-")
-        {
-            return Console.Out;
-        }
+    /// <summary>Standard output as a stream; a seam so that a test can stand in for the process's own stdout.</summary>
+    internal static Func<Stream> OpenStandardOutput { get; set; } = Console.OpenStandardOutput;
 
-        var stream = new FileStream(options.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 64 * 1024);
-        return new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
-    }
+    // Streams, not TextWriters: the batch is already UTF-8, and Console.Out would re-encode it and write it to
+    // stdout in 256-character pieces (one system call each).
+    private static Stream Open(AuditOptions options) =>
+        options.Path == "-"
+            ? OpenStandardOutput()
+            : new FileStream(options.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
 
     // The drain loop serializes every record already queued (up to BatchBytes of JSON) into one UTF-8 buffer and
     // hands the destination one write and one flush per batch: under load that is one system call for many
-    // records instead of one per record (Console.Out flushes on every write).
+    // records instead of one (or several) per record.
     private const int BatchBytes = 64 * 1024;
 
     // After a batch the loop rests this long before it looks again. Without the rest, every record arriving while
@@ -131,7 +129,6 @@ internal sealed class AuditWriter : IHostedService, IAsyncDisposable
     {
         var reader = _queue.Reader;
         var utf8 = new ArrayBufferWriter<byte>(BatchBytes + 4096);
-        var chars = new char[Encoding.UTF8.GetMaxCharCount(BatchBytes + 4096)];
         using var json = new Utf8JsonWriter(utf8);
         while (await reader.WaitToReadAsync())
         {
@@ -145,14 +142,7 @@ internal sealed class AuditWriter : IHostedService, IAsyncDisposable
                 batched++;
             }
 
-            if (chars.Length < Encoding.UTF8.GetMaxCharCount(utf8.WrittenCount))
-            {
-                // One record larger than the batch (a very long path): grow for it.
-                chars = new char[Encoding.UTF8.GetMaxCharCount(utf8.WrittenCount)];
-            }
-
-            var length = Encoding.UTF8.GetChars(utf8.WrittenSpan, chars);
-            await WriteBatchAsync(chars.AsMemory(0, length), batched);
+            await WriteBatchAsync(utf8.WrittenMemory, batched);
             if (!_stopping)
             {
                 await Task.Delay(BatchInterval);
@@ -160,7 +150,7 @@ internal sealed class AuditWriter : IHostedService, IAsyncDisposable
         }
     }
 
-    private async Task WriteBatchAsync(ReadOnlyMemory<char> lines, int records)
+    private async Task WriteBatchAsync(ReadOnlyMemory<byte> lines, int records)
     {
         try
         {

@@ -14,14 +14,18 @@ internal sealed partial class EnginePolicyDecisionPoint : IPolicyDecisionPoint
 {
     private readonly IPolicyEngine _engine;
     private readonly PolicyOptions _options;
-    private readonly SidecarMetrics _metrics;
+    private readonly Prometheus.Histogram.Child _duration;
     private readonly ILogger _logger;
 
     public EnginePolicyDecisionPoint(IPolicyEngine engine, PolicyOptions options, SidecarMetrics metrics, ILogger<EnginePolicyDecisionPoint> logger)
     {
         _engine = engine;
         _options = options;
-        _metrics = metrics;
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(metrics);
+
+        // The engine is fixed for the life of the decision point: its series is resolved once, not per request.
+        _duration = metrics.PolicyDecisionDuration.WithLabels(engine.Name);
         _logger = logger;
     }
 
@@ -40,7 +44,7 @@ internal sealed partial class EnginePolicyDecisionPoint : IPolicyDecisionPoint
         }
         finally
         {
-            _metrics.PolicyDecisionDuration.WithLabels(_engine.Name).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            _duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 
         if (!DecisionDocument.TryParse(result.Value, out var decision, out var error))

@@ -15,11 +15,11 @@ public sealed class ConsoleCollection
 public sealed class AuditStdoutTests
 {
     [Fact]
-    public async Task DashPath_WritesJsonLinesToStdout()
+    public async Task DashPath_WritesJsonLinesToStandardOutput_AndLeavesItOpen()
     {
-        var original = Console.Out;
-        using var captured = new StringWriter();
-        Console.SetOut(captured);
+        var original = AuditWriter.OpenStandardOutput;
+        var stdout = new CapturingStream();
+        AuditWriter.OpenStandardOutput = () => stdout;
         try
         {
             var writer = new AuditWriter(Options.Create(new AuditOptions { Path = "-" }), NullLogger<AuditWriter>.Instance);
@@ -32,11 +32,13 @@ public sealed class AuditStdoutTests
         }
         finally
         {
-            Console.SetOut(original);
+            AuditWriter.OpenStandardOutput = original;
         }
 
-        var lines = captured.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(3, lines.Length);
-        Assert.Equal("req-2", JsonDocument.Parse(lines[2]).RootElement.GetProperty("request_id").GetString());
+        Assert.Equal(3, stdout.Lines.Length);
+        Assert.Equal("req-2", JsonDocument.Parse(stdout.Lines[2]).RootElement.GetProperty("request_id").GetString());
+
+        // The process's stdout is not the audit writer's to close.
+        Assert.False(stdout.Disposed);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using SidecarProxy.Audit;
+using SidecarProxy.Tests.Audit;
 using SidecarProxy.Identity;
 using SidecarProxy.Observability;
 using SidecarProxy.TestSupport;
@@ -17,7 +18,7 @@ public sealed class AuditMiddlewareTests : IDisposable
     [Fact]
     public async Task StalledDestination_RequestsDoNotWaitAndDropsAreCounted()
     {
-        var destination = new StalledWriter();
+        var destination = new StalledStream();
         await using var writer = new AuditWriter(destination, ownsDestination: false, "test", capacity: 1, NullLogger.Instance);
         var metrics = new SidecarMetrics();
         using var leaf = _root.IssueSvid("spiffe://example.org/agent/a");
@@ -43,7 +44,7 @@ public sealed class AuditMiddlewareTests : IDisposable
     [Fact]
     public async Task UnknownAgent_IsNotRecordedAndKnownAgentIs()
     {
-        var destination = new StringWriter();
+        var destination = new CapturingStream();
         var writer = new AuditWriter(destination, ownsDestination: false, "test", capacity: 10, NullLogger.Instance);
         using var leaf = _root.IssueSvid("spiffe://example.org/agent/a");
         var middleware = new AuditMiddleware(c => { c.Response.StatusCode = 404; return Task.CompletedTask; }, writer, new SidecarMetrics(), TimeProvider.System);
@@ -52,7 +53,7 @@ public sealed class AuditMiddlewareTests : IDisposable
         await middleware.InvokeAsync(Context(leaf));
         await writer.DisposeAsync();
 
-        var line = JsonDocument.Parse(Assert.Single(destination.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+        var line = JsonDocument.Parse(Assert.Single(destination.Lines)).RootElement;
         Assert.Equal("spiffe://example.org/agent/a", line.GetProperty("spiffe_id").GetString());
         Assert.Equal(404, line.GetProperty("status").GetInt32());
         Assert.Equal("/tools/x/y", line.GetProperty("path").GetString());
@@ -69,18 +70,5 @@ public sealed class AuditMiddlewareTests : IDisposable
         var result = new X509SvidValidator(TimeProvider.System).Validate(leaf, null, new Dictionary<string, System.Security.Cryptography.X509Certificates.X509Certificate2Collection> { ["example.org"] = [_root.Certificate] });
         context.Features.Set<IPeerIdentityFeature>(new PeerIdentityFeature(result));
         return context;
-    }
-
-    private sealed class StalledWriter : TextWriter
-    {
-        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public void Release() => _release.TrySetResult();
-
-        public override Task WriteAsync(string? value) => _release.Task;
-
-        public override Task FlushAsync() => Task.CompletedTask;
     }
 }
