@@ -164,5 +164,4 @@ internal sealed class AuditWriter : IHostedService, IAsyncDisposable
             AuditLog.WriteFailed(_logger, _destinationName, ex.GetType().Name);
         }
     }
-
 }
