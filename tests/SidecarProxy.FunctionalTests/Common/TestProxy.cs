@@ -97,7 +97,19 @@ internal sealed class TestProxy : IAsyncDisposable
         CreateClient(leaf, chain, Identity.ServerCa.Certificate, out _);
 
     public HttpClient CreateClient(
-        X509Certificate2? leaf, X509Certificate2Collection? chain, X509Certificate2 serverCa, out Func<X509Certificate2?> serverCertificate)
+        X509Certificate2? leaf, X509Certificate2Collection? chain, X509Certificate2 serverCa, out Func<X509Certificate2?> serverCertificate) =>
+        CreateAgentClient(AgentUrl, leaf, chain, serverCa, out serverCertificate);
+
+    /// <summary>
+    /// A client of any sidecar's agent listener (<paramref name="agentUrl"/>), presenting <paramref name="leaf"/> and
+    /// verifying the sidecar against <paramref name="serverCa"/>; <paramref name="serverCertificate"/> tells what it showed.
+    /// </summary>
+    public static HttpClient CreateAgentClient(
+        Uri agentUrl,
+        X509Certificate2? leaf,
+        X509Certificate2Collection? chain,
+        X509Certificate2 serverCa,
+        out Func<X509Certificate2?> serverCertificate)
     {
         X509Certificate2? seen = null;
         serverCertificate = () => seen;
@@ -115,7 +127,7 @@ internal sealed class TestProxy : IAsyncDisposable
                 },
             },
         };
-        return new HttpClient(handler) { BaseAddress = AgentUrl, Timeout = TimeSpan.FromSeconds(30) };
+        return new HttpClient(handler) { BaseAddress = agentUrl, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     private static bool IsIssuedBy(X509Certificate2 certificate, X509Certificate2 ca)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -129,34 +128,8 @@ public sealed class WorkloadApiProxyRotationTests : IAsyncLifetime
     }
 
     /// <summary>An agent on a fresh connection that trusts only <paramref name="trustedRoot"/> for the sidecar.</summary>
-    private static HttpClient Client(Uri agentUrl, TestSvid svid, X509Certificate2 trustedRoot, out Func<X509Certificate2?> presented)
-    {
-        X509Certificate2? seen = null;
-        presented = () => seen;
-        var leaf = svid.Leaf.CopyWithPrivateKey(svid.Key);
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificateContext = SslStreamCertificateContext.Create(leaf, [], offline: true),
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    seen = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                    if (seen is null)
-                    {
-                        return false;
-                    }
-
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(trustedRoot);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(seen);
-                },
-            },
-        };
-        return new HttpClient(handler) { BaseAddress = agentUrl, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private static HttpClient Client(Uri agentUrl, TestSvid svid, X509Certificate2 trustedRoot, out Func<X509Certificate2?> presented) =>
+        TestProxy.CreateAgentClient(agentUrl, svid.Leaf.CopyWithPrivateKey(svid.Key), null, trustedRoot, out presented);
 
     private T Track<T>(T disposable)
         where T : IDisposable
