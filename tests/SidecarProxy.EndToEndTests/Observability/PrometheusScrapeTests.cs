@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using SidecarProxy.EndToEndTests.Infrastructure;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.EndToEndTests.Observability;

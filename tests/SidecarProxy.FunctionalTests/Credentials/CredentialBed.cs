@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.Policy;
 using SidecarProxy.TestSupport;
 using WireMock.Server;
@@ -51,7 +50,7 @@ internal sealed class CredentialBed : IAsyncDisposable
 
     public TestPolicyDecisionPoint Policy { get; } = TestPolicyDecisionPoint.AllowAll();
 
-    public TextCapturingLoggerProvider Logs { get; } = new();
+    public CapturingLoggerProvider Logs { get; } = new();
 
     public TestProxy Proxy { get; private set; } = null!;
 
@@ -168,17 +167,11 @@ internal sealed class CredentialBed : IAsyncDisposable
     public async Task<IReadOnlyList<JsonElement>> AuditLinesAsync(int atLeast)
     {
         IReadOnlyList<JsonElement> lines = [];
-        for (var attempt = 0; attempt < 100; attempt++)
+        await Eventually.TrueAsync(() =>
         {
             lines = ReadAudit();
-            if (lines.Count >= atLeast)
-            {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
-
+            return lines.Count >= atLeast;
+        });
         return lines;
     }
 

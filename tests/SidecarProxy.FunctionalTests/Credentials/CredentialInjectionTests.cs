@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using SidecarProxy.FunctionalTests.Common;
+using SidecarProxy.TestSupport;
 using SidecarProxy.Hosting;
 using SidecarProxy.Observability;
 using SidecarProxy.Policy;

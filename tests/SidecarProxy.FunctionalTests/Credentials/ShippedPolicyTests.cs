@@ -1,7 +1,6 @@
 using SidecarProxy.TestSupport;
 using System.Net;
 using Microsoft.IdentityModel.JsonWebTokens;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.FunctionalTests.Policy;
 
 namespace SidecarProxy.FunctionalTests.Credentials;

@@ -1,5 +1,4 @@
 using SidecarProxy.Dev;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.Hosting;
 using SidecarProxy.TestSupport;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.Identity;
 using SidecarProxy.TestSupport;
 
@@ -12,19 +11,9 @@ public sealed class ConnectionRegistryTests
     [Fact]
     public async Task AbortAll_ClosesOnlyThatIdentitysConnections()
     {
-        using var root = TestCa.CreateRoot("agents.test");
-        using var identity = new IdentityDirectory();
-        identity.WriteBundle("agents.test", root);
-        await using var upstream = await RecordingUpstream.StartAsync();
-        var settings = TestProxy.BaseSettings();
-        foreach (var (key, value) in identity.Configuration("agents.test"))
-        {
-            settings[key] = value;
-        }
-
-        TestProxy.AddPathTool(settings, "echo", upstream.Url);
-        var pdp = TestPolicyDecisionPoint.AllowAll();
-        await using var proxy = await TestProxy.StartAsync(identity, settings, s => s.AddSingletonPdp(pdp));
+        await using var bed = await SidecarTestBed.Create().WithTool("echo").WithAllowAllPolicy().StartAsync();
+        var root = bed.Root;
+        var proxy = bed.Proxy;
         var registry = proxy.App.Services.GetRequiredService<AgentConnectionRegistry>();
         var a = SpiffeId.FromString("spiffe://agents.test/agent/a");
         var b = SpiffeId.FromString("spiffe://agents.test/agent/b");
@@ -39,22 +28,7 @@ public sealed class ConnectionRegistryTests
 
         Assert.Equal(1, registry.AbortAll(a, "revoked"));
 
-        Assert.True(await EventuallyAsync(() => registry.Count(a) == 0));
+        Assert.True(await Eventually.TrueAsync(() => registry.Count(a) == 0));
         Assert.Equal(1, registry.Count(b));
-    }
-
-    private static async Task<bool> EventuallyAsync(Func<bool> condition)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return false;
     }
 }

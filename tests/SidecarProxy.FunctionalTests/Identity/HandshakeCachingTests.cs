@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.Identity;
@@ -16,25 +15,16 @@ public sealed class HandshakeCachingTests
     [InlineData("2.0")]
     public async Task ManyRequestsOnOneConnection_AreValidatedOnce(string version)
     {
-        using var root = TestCa.CreateRoot("agents.test");
-        using var identity = new IdentityDirectory();
-        identity.WriteBundle("agents.test", root);
-        await using var upstream = await RecordingUpstream.StartAsync();
-        var settings = TestProxy.BaseSettings();
-        foreach (var (key, value) in identity.Configuration("agents.test"))
-        {
-            settings[key] = value;
-        }
-
-        settings["Logging:LogLevel:SidecarProxy"] = "Debug";
-        TestProxy.AddPathTool(settings, "echo", upstream.Url);
         var logs = new CapturingLoggerProvider();
         var pdp = TestPolicyDecisionPoint.AllowAll();
-        await using var proxy = await TestProxy.StartAsync(identity, settings, s =>
-        {
-            s.AddSingletonPdp(pdp);
-            s.AddSingleton<ILoggerProvider>(logs);
-        });
+        await using var bed = await SidecarTestBed.Create()
+            .WithTool("echo")
+            .WithPolicy(pdp)
+            .WithSetting("Logging:LogLevel:SidecarProxy", "Debug")
+            .WithServices(s => s.AddSingleton<ILoggerProvider>(logs))
+            .StartAsync();
+        var root = bed.Root;
+        var proxy = bed.Proxy;
         using var svid = root.IssueSvid("spiffe://agents.test/agent/a");
         using var client = proxy.CreateClient(svid);
         client.DefaultRequestVersion = Version.Parse(version);
@@ -47,7 +37,7 @@ public sealed class HandshakeCachingTests
             Assert.Equal(Version.Parse(version), response.Version);
         }
 
-        Assert.Single(logs.Events, e => e.Id.Id == AuthenticatedEventId);
+        Assert.Single(logs.Events, e => e.EventId == AuthenticatedEventId);
         Assert.Equal(5, pdp.Requests.Count(r => r.SpiffeId == "spiffe://agents.test/agent/a"));
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.Identity;
 using SidecarProxy.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,7 +53,7 @@ public sealed class RotationTests : IAsyncLifetime
 
         _identity.WriteBundle(TrustDomain, _ca2);
 
-        Assert.True(await EventuallyAsync(async () => await NewConnectionStatusAsync(svid2) == HttpStatusCode.OK));
+        Assert.True(await Eventually.TrueAsync(async () => await NewConnectionStatusAsync(svid2) == HttpStatusCode.OK));
         Assert.Equal(HttpStatusCode.Unauthorized, await NewConnectionStatusAsync(svid1));
 
         // Validated at its handshake: an open connection keeps its identity until it closes.
@@ -70,12 +69,12 @@ public sealed class RotationTests : IAsyncLifetime
 
         _identity.WriteBundleText(TrustDomain, "-----BEGIN CERTIFICATE-----\nMIIBhalfwritten");
 
-        Assert.True(await EventuallyAsync(() => Task.FromResult(status.ReloadFailureCount > failuresBefore)));
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(status.ReloadFailureCount > failuresBefore)));
         Assert.Equal(HttpStatusCode.OK, await NewConnectionStatusAsync(svid1));
 
         _identity.WriteBundle(TrustDomain, _ca2);
         using var svid2 = _ca2.IssueSvid(Agent);
-        Assert.True(await EventuallyAsync(async () => await NewConnectionStatusAsync(svid2) == HttpStatusCode.OK));
+        Assert.True(await Eventually.TrueAsync(async () => await NewConnectionStatusAsync(svid2) == HttpStatusCode.OK));
     }
 
     [Fact]
@@ -87,7 +86,7 @@ public sealed class RotationTests : IAsyncLifetime
 
         _identity.WriteServerCertificate(newServer);
 
-        Assert.True(await EventuallyAsync(async () =>
+        Assert.True(await Eventually.TrueAsync(async () =>
         {
             using var client = _proxy.CreateClient(svid1, null, newServerCa.Certificate, out var seen);
             try
@@ -113,22 +112,5 @@ public sealed class RotationTests : IAsyncLifetime
     {
         using var response = await client.GetAsync(new Uri("/tools/echo/x", UriKind.Relative));
         return response.StatusCode;
-    }
-
-    // Bounded in count and time; no assertion on how long it took.
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        for (var attempt = 0; attempt < 300 && DateTime.UtcNow < deadline; attempt++)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return false;
     }
 }

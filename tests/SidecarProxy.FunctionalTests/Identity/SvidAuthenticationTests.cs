@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.Identity;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.Identity;
@@ -11,50 +10,37 @@ namespace SidecarProxy.FunctionalTests.Identity;
 /// </summary>
 public sealed class SvidPkiFixture : IAsyncLifetime
 {
-    public const string TrustDomain = "agents.test";
+    public const string TrustDomain = SidecarTestBed.TrustDomain;
     public const string OtherTrustDomain = "other.test";
-    public const string AgentId = "spiffe://agents.test/agent/researcher";
+    public const string AgentId = SidecarTestBed.AgentId;
 
-    public TestCa Root { get; } = TestCa.CreateRoot(TrustDomain);
+    private SidecarTestBed _bed = null!;
 
-    public TestCa OtherRoot { get; } = TestCa.CreateRoot(OtherTrustDomain);
+    public TestCa Root => _bed.Root;
+
+    public TestCa OtherRoot => _bed.RootOf(OtherTrustDomain);
 
     public TestCa Intermediate { get; private set; } = null!;
 
     public TestCa ImpostorIntermediate { get; private set; } = null!;
 
-    internal IdentityDirectory IdentityFiles { get; } = new();
+    internal IdentityDirectory IdentityFiles => _bed.Identity;
 
-    internal TestProxy Proxy { get; private set; } = null!;
+    internal TestProxy Proxy => _bed.Proxy;
 
-    public RecordingUpstream Upstream { get; private set; } = null!;
+    public RecordingUpstream Upstream => _bed.Upstream;
 
     public async Task InitializeAsync()
     {
+        _bed = await SidecarTestBed.Create(TrustDomain, OtherTrustDomain).WithTool("echo").WithAllowAllPolicy().StartAsync();
         Intermediate = Root.CreateIntermediate(TrustDomain, "CN=agents intermediate");
         ImpostorIntermediate = TestCa.CreateRoot(TrustDomain, "impostor root")
             .CreateIntermediate(TrustDomain, "CN=agents intermediate");
-        IdentityFiles.WriteBundle(TrustDomain, Root);
-        IdentityFiles.WriteBundle(OtherTrustDomain, OtherRoot);
-        Upstream = await RecordingUpstream.StartAsync();
-        var settings = TestProxy.BaseSettings();
-        foreach (var (key, value) in IdentityFiles.Configuration(TrustDomain, OtherTrustDomain))
-        {
-            settings[key] = value;
-        }
-
-        TestProxy.AddPathTool(settings, "echo", Upstream.Url);
-        var pdp = TestPolicyDecisionPoint.AllowAll();
-        Proxy = await TestProxy.StartAsync(IdentityFiles, settings, s => s.AddSingletonPdp(pdp));
     }
 
     public async Task DisposeAsync()
     {
-        await Proxy.DisposeAsync();
-        await Upstream.DisposeAsync();
-        IdentityFiles.Dispose();
-        Root.Dispose();
-        OtherRoot.Dispose();
+        await _bed.DisposeAsync();
         Intermediate.Dispose();
         ImpostorIntermediate.Dispose();
     }

@@ -1,7 +1,6 @@
 using SidecarProxy.TestSupport;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.Observability;
 
 namespace SidecarProxy.FunctionalTests.Policy;
@@ -62,10 +61,7 @@ public sealed class EmbeddedEngineTests
             await File.WriteAllTextAsync(file, "package sidecar.authz\n\ndecision := {\"allowed\": true\n");
 
             // Give the watcher and the poll time to see the broken file, bounded; the last good policy stays.
-            for (var i = 0; i < 30 && metrics.PolicyReloadFailures.Value == failuresBefore; i++)
-            {
-                await Task.Delay(100);
-            }
+            await Eventually.TrueAsync(() => metrics.PolicyReloadFailures.Value != failuresBefore);
 
             Assert.True(metrics.PolicyReloadFailures.Value > failuresBefore);
             using var stillDenied = await client.GetAsync(new Uri("/tools/demo/x", UriKind.Relative));

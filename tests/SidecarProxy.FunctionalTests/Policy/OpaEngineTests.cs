@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using SidecarProxy.FunctionalTests.Common;
+using SidecarProxy.TestSupport;
 using SidecarProxy.Rego.Values;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;

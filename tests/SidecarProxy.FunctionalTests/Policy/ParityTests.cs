@@ -1,6 +1,5 @@
 using SidecarProxy.TestSupport;
 using System.Text;
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.Policy.Embedded;
 using SidecarProxy.Rego.Values;
 using WireMock.RequestBuilders;

@@ -1,4 +1,3 @@
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.Policy;
@@ -6,56 +5,29 @@ namespace SidecarProxy.FunctionalTests.Policy;
 /// <summary>A running sidecar with a real policy engine (embedded or opa) in front of a recording upstream.</summary>
 internal sealed class PolicyProxy : IAsyncDisposable
 {
-    public const string TrustDomain = "agents.test";
+    public const string TrustDomain = SidecarTestBed.TrustDomain;
 
-    private PolicyProxy(TestCa root, IdentityDirectory identity, RecordingUpstream upstream, TestProxy proxy)
-    {
-        Root = root;
-        Identity = identity;
-        Upstream = upstream;
-        Proxy = proxy;
-    }
+    private readonly SidecarTestBed _bed;
 
-    public TestCa Root { get; }
+    private PolicyProxy(SidecarTestBed bed) => _bed = bed;
 
-    public IdentityDirectory Identity { get; }
+    public TestCa Root => _bed.Root;
 
-    public RecordingUpstream Upstream { get; }
+    public IdentityDirectory Identity => _bed.Identity;
 
-    public TestProxy Proxy { get; }
+    public RecordingUpstream Upstream => _bed.Upstream;
+
+    public TestProxy Proxy => _bed.Proxy;
 
     /// <summary>Starts a sidecar with tools "demo" and "payments" and the given Sidecar:Policy settings.</summary>
-    public static async Task<PolicyProxy> StartAsync(Dictionary<string, string?> policySettings, string? trustDomain = null)
-    {
-        var td = trustDomain ?? TrustDomain;
-        var root = TestCa.CreateRoot(td);
-        var identity = new IdentityDirectory();
-        identity.WriteBundle(td, root);
-        var upstream = await RecordingUpstream.StartAsync();
-        var settings = TestProxy.BaseSettings();
-        foreach (var (key, value) in identity.Configuration(td))
-        {
-            settings[key] = value;
-        }
+    public static async Task<PolicyProxy> StartAsync(Dictionary<string, string?> policySettings, string? trustDomain = null) =>
+        new(await SidecarTestBed.Create(trustDomain ?? TrustDomain)
+            .WithTool("demo")
+            .WithTool("payments", riskLabel: "high")
+            .WithSettings(policySettings)
+            .StartAsync());
 
-        TestProxy.AddPathTool(settings, "demo", upstream.Url);
-        TestProxy.AddPathTool(settings, "payments", upstream.Url, labels: "high");
-        foreach (var (key, value) in policySettings)
-        {
-            settings[key] = value;
-        }
+    public HttpClient Agent(string spiffeId) => _bed.Agent(spiffeId);
 
-        var proxy = await TestProxy.StartAsync(identity, settings);
-        return new PolicyProxy(root, identity, upstream, proxy);
-    }
-
-    public HttpClient Agent(string spiffeId) => Proxy.CreateClient(Root.IssueSvid(spiffeId));
-
-    public async ValueTask DisposeAsync()
-    {
-        await Proxy.DisposeAsync();
-        await Upstream.DisposeAsync();
-        Identity.Dispose();
-        Root.Dispose();
-    }
+    public ValueTask DisposeAsync() => _bed.DisposeAsync();
 }

@@ -1,4 +1,3 @@
-using SidecarProxy.FunctionalTests.Common;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.Routing;
@@ -9,41 +8,29 @@ namespace SidecarProxy.FunctionalTests.Routing;
 /// </summary>
 public sealed class ProxyFixture : IAsyncLifetime
 {
-    public const string TrustDomain = "agents.test";
-    public const string AgentId = "spiffe://agents.test/agent/researcher";
+    public const string TrustDomain = SidecarTestBed.TrustDomain;
+    public const string AgentId = SidecarTestBed.AgentId;
 
-    public TestCa Root { get; } = TestCa.CreateRoot(TrustDomain);
+    private SidecarTestBed _bed = null!;
 
-    internal IdentityDirectory IdentityFiles { get; } = new();
+    public TestCa Root => _bed.Root;
 
-    internal TestProxy Proxy { get; private set; } = null!;
+    internal IdentityDirectory IdentityFiles => _bed.Identity;
 
-    internal TestPolicyDecisionPoint Policy { get; } = TestPolicyDecisionPoint.AllowAll();
+    internal TestProxy Proxy => _bed.Proxy;
 
-    public RecordingUpstream Upstream { get; private set; } = null!;
+    internal TestPolicyDecisionPoint Policy => _bed.Policy!;
 
-    public async Task InitializeAsync()
-    {
-        IdentityFiles.WriteBundle(TrustDomain, Root);
-        Upstream = await RecordingUpstream.StartAsync();
-        var settings = TestProxy.BaseSettings();
-        foreach (var (key, value) in IdentityFiles.Configuration(TrustDomain))
-        {
-            settings[key] = value;
-        }
+    public RecordingUpstream Upstream => _bed.Upstream;
 
-        TestProxy.AddPathTool(settings, "echo", Upstream.Url, labels: "read");
-        TestProxy.AddHostTool(settings, "hosttool", "hosttool.test", Upstream.Url);
-        Proxy = await TestProxy.StartAsync(IdentityFiles, settings, s => s.AddSingletonPdp(Policy));
-    }
+    public async Task InitializeAsync() =>
+        _bed = await SidecarTestBed.Create()
+            .WithTool("echo", riskLabel: "read")
+            .WithHostTool("hosttool", "hosttool.test")
+            .WithAllowAllPolicy()
+            .StartAsync();
 
-    internal HttpClient CreateAgentClient() => Proxy.CreateClient(Root.IssueSvid(AgentId));
+    internal HttpClient CreateAgentClient() => _bed.Agent();
 
-    public async Task DisposeAsync()
-    {
-        await Proxy.DisposeAsync();
-        await Upstream.DisposeAsync();
-        IdentityFiles.Dispose();
-        Root.Dispose();
-    }
+    public async Task DisposeAsync() => await _bed.DisposeAsync();
 }

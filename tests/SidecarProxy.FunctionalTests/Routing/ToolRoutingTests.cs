@@ -1,5 +1,5 @@
 using System.Net;
-using SidecarProxy.FunctionalTests.Common;
+using SidecarProxy.TestSupport;
 using SidecarProxy.Policy;
 
 namespace SidecarProxy.FunctionalTests.Routing;

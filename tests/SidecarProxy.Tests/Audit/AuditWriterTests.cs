@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
 using SidecarProxy.Tests.Credentials;
+using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.Audit;
 

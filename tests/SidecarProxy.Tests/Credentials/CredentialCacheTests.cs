@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using SidecarProxy.Credentials;
+using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.Credentials;
 

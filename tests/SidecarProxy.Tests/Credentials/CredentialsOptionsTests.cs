@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Credentials;
+using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.Credentials;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using SidecarProxy.Credentials;
+using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.Credentials;
 

@@ -1,4 +1,5 @@
 using SidecarProxy.Credentials;
+using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.Credentials;
 

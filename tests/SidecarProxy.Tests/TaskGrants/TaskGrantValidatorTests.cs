@@ -4,6 +4,7 @@ using Microsoft.IdentityModel.Tokens;
 using Microsoft.Extensions.Primitives;
 using SidecarProxy.TaskGrants;
 using SidecarProxy.Tests.Credentials;
+using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.TaskGrants;
 
