@@ -14,6 +14,7 @@ internal sealed class SidecarTestBed : IAsyncDisposable
     public const string AgentId = "spiffe://agents.test/agent/researcher";
 
     private readonly IReadOnlyList<(string TrustDomain, TestCa Ca)> _roots;
+    private readonly TestPolicyDecisionPoint? _policy;
 
     private SidecarTestBed(IReadOnlyList<(string TrustDomain, TestCa Ca)> roots, IdentityDirectory identity, RecordingUpstream upstream, TestProxy proxy, TestPolicyDecisionPoint? policy)
     {
@@ -21,7 +22,7 @@ internal sealed class SidecarTestBed : IAsyncDisposable
         Identity = identity;
         Upstream = upstream;
         Proxy = proxy;
-        Policy = policy;
+        _policy = policy;
     }
 
     /// <summary>The CA of the first trust domain: it issues the agents' SVIDs.</summary>
@@ -33,8 +34,11 @@ internal sealed class SidecarTestBed : IAsyncDisposable
 
     public TestProxy Proxy { get; }
 
-    /// <summary>The test decision point, when the bed was built with one (otherwise the configured engine decides).</summary>
-    public TestPolicyDecisionPoint? Policy { get; }
+    /// <summary>The test decision point; only for a bed built with one (otherwise the configured engine decides).</summary>
+    public TestPolicyDecisionPoint Policy =>
+        _policy ?? throw new InvalidOperationException("this test bed decides with the configured policy engine, not a test decision point");
+
+    public Task<MetricsScrape> ScrapeAsync() => MetricsScrape.FromAsync(Proxy.OperationsUrl);
 
     public static Builder Create(params string[] trustDomains) =>
         new(trustDomains.Length == 0 ? [TrustDomain] : trustDomains);

@@ -29,7 +29,7 @@ public sealed class MetricsEndpointTests
     public async Task Metrics_NotServedOnAgentPort()
     {
         await using var fixture = await MetricsProxyFixture.StartAsync();
-        using var client = fixture.CreateAgentClient();
+        using var client = fixture.Agent();
 
         using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
 

@@ -14,7 +14,7 @@ public sealed class RequestMetricsTests
     public async Task AllowedRequests_CountedByToolDecisionStatus_AndTimed()
     {
         await using var fixture = await MetricsProxyFixture.StartAsync();
-        using var client = fixture.CreateAgentClient();
+        using var client = fixture.Agent();
 
         for (var i = 0; i < 3; i++)
         {
@@ -38,7 +38,7 @@ public sealed class RequestMetricsTests
     {
         await using var fixture = await MetricsProxyFixture.StartAsync();
         fixture.Policy.Decide = _ => PolicyDecision.Deny("no writes");
-        using var client = fixture.CreateAgentClient();
+        using var client = fixture.Agent();
 
         using var response = await client.PostAsync(EchoPath, new StringContent("{}"));
 
@@ -57,7 +57,7 @@ public sealed class RequestMetricsTests
     {
         await using var fixture = await MetricsProxyFixture.StartAsync();
         fixture.Policy.Decide = _ => new PolicyDecision { Allowed = false, Reason = "slow down", HttpStatus = 429 };
-        using var client = fixture.CreateAgentClient();
+        using var client = fixture.Agent();
 
         using var response = await client.GetAsync(EchoPath);
 
@@ -71,7 +71,7 @@ public sealed class RequestMetricsTests
     {
         await using var fixture = await MetricsProxyFixture.StartAsync();
         fixture.Policy.Decide = _ => throw new PolicyEngineException("engine down");
-        using var client = fixture.CreateAgentClient();
+        using var client = fixture.Agent();
 
         using var response = await client.GetAsync(EchoPath);
 
@@ -85,7 +85,7 @@ public sealed class RequestMetricsTests
     public async Task UnknownTool_CountedWithoutTool()
     {
         await using var fixture = await MetricsProxyFixture.StartAsync();
-        using var client = fixture.CreateAgentClient();
+        using var client = fixture.Agent();
 
         using var response = await client.GetAsync(new Uri("/tools/nope/x", UriKind.Relative));
 
@@ -141,7 +141,7 @@ public sealed class RequestMetricsTests
     }
 
     // The failure is counted when the server side of the connection ends, which may be just after the client gave up.
-    private static async Task<MetricsScrape> ScrapeUntilAsync(MetricsProxyFixture fixture, Func<MetricsScrape, bool> done)
+    private static async Task<MetricsScrape> ScrapeUntilAsync(SidecarTestBed fixture, Func<MetricsScrape, bool> done)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -175,7 +175,7 @@ public sealed class RequestMetricsTests
     {
         await using var fixture = await MetricsProxyFixture.StartAsync();
         fixture.Policy.Decide = r => r.Method == "GET" ? PolicyDecision.Allow() : PolicyDecision.Deny("read only");
-        using var client = fixture.CreateAgentClient();
+        using var client = fixture.Agent();
 
         for (var i = 0; i < 5; i++)
         {
@@ -200,7 +200,7 @@ public sealed class RequestMetricsTests
     public async Task Labels_NeverHoldSpiffeIdsOrPaths()
     {
         await using var fixture = await MetricsProxyFixture.StartAsync();
-        using var client = fixture.CreateAgentClient();
+        using var client = fixture.Agent();
         (await client.GetAsync(EchoPath)).Dispose();
         (await client.GetAsync(new Uri("/tools/nope/secret-path", UriKind.Relative))).Dispose();
 

@@ -18,7 +18,7 @@ public sealed class OpaEngineTests : IAsyncLifetime
     private const string DecisionPath = "/v1/data/sidecar/authz/decision";
 
     private readonly WireMockServer _opa = WireMockServer.Start();
-    private PolicyProxy _proxy = null!;
+    private SidecarTestBed _proxy = null!;
 
     public async Task InitializeAsync()
     {
@@ -36,7 +36,7 @@ public sealed class OpaEngineTests : IAsyncLifetime
         _opa.Stop();
     }
 
-    private static Task<PolicyProxy> StartAsync(Uri opa) => PolicyProxy.StartAsync(new()
+    private static Task<SidecarTestBed> StartAsync(Uri opa) => PolicyProxy.StartAsync(new()
     {
         ["Sidecar:Policy:Engine"] = "opa",
         ["Sidecar:Policy:OpaUrl"] = opa.ToString(),

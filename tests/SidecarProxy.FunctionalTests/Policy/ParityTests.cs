@@ -62,7 +62,7 @@ public sealed class ParityTests
         Assert.Single(opa.LogEntries);
     }
 
-    private static async Task<(int Status, string? Code, string? Detail)> AnswerAsync(PolicyProxy proxy, string agent, string method, string path)
+    private static async Task<(int Status, string? Code, string? Detail)> AnswerAsync(SidecarTestBed proxy, string agent, string method, string path)
     {
         using var client = proxy.Agent(agent);
         using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative)));
