@@ -2,7 +2,7 @@ using SidecarProxy.Rego.Values;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace SidecarProxy.Rego.Tests.Conformance;
+namespace SidecarProxy.Rego.Conformance;
 
 /// <summary>Finds and loads the conformance YAML files, keeping scalars exact (quoted = string, plain = number/bool/null).</summary>
 public static class ConformanceSuite

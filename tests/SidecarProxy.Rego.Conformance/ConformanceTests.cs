@@ -1,4 +1,4 @@
-namespace SidecarProxy.Rego.Tests.Conformance;
+namespace SidecarProxy.Rego.Conformance;
 
 /// <summary>
 /// One test per OPA conformance case (id "folder/file.yaml#index"). Cases listed in known-failures.txt are expected
