@@ -1,21 +1,20 @@
 namespace SidecarProxy.Rego.Conformance;
 
 /// <summary>
-/// One test per OPA conformance case (id "folder/file.yaml#index"). Cases listed in known-failures.txt are expected
-/// to fail (unless OPA_CONFORMANCE_DIR is set); REGO_WRITE_KNOWN_FAILURES=&lt;path&gt; appends each failing case to a file.
+/// One test per OPA conformance case (id "folder/file.yaml#index"). A case listed in known-failures.txt must fail,
+/// every other case must pass. Without a conformance folder the run is a single failing test that says why.
 /// </summary>
-public sealed class ConformanceTests
+public sealed class ConformanceTests(ConformanceTally tally) : IClassFixture<ConformanceTally>
 {
-    private static readonly Lazy<IReadOnlyDictionary<string, string>> KnownFailures = new(LoadKnownFailures);
-    private static readonly Lock WriteLock = new();
+    // Stands in for the whole suite when there are no cases, so a misconfigured run fails instead of passing empty.
+    public const string NoCasesId = "<no conformance cases>";
 
     public static IEnumerable<object[]> CaseIds()
     {
         var cases = ConformanceSuite.Cases;
         if (cases.Count == 0)
         {
-            // No suite on disk: a single case that reports it rather than silently running nothing.
-            yield return ["<missing conformance folder>"];
+            yield return [NoCasesId];
             yield break;
         }
 
@@ -30,72 +29,28 @@ public sealed class ConformanceTests
     [Trait("Category", "Conformance")]
     public void Case(string id)
     {
-        Assert.True(ConformanceSuite.Cases.TryGetValue(id, out var c), $"conformance case {id} not found (folder: {ConformanceSuite.Root ?? "none"})");
+        if (id == NoCasesId)
+        {
+            var location = ConformanceSuite.Location;
+            Assert.Fail(location.Problem ?? $"{location.Path} holds no *.yaml conformance cases");
+        }
+
+        Assert.True(ConformanceSuite.Cases.TryGetValue(id, out var c), $"conformance case {id} not found in {ConformanceSuite.Location.Path}");
         var failure = ConformanceRunner.Run(c!);
+        var known = KnownFailures.Default.Contains(id);
+        tally.Record(failure is null, known);
         if (failure is not null)
         {
-            RecordFailure(id, failure);
+            FailureRecorder.Record(id, failure);
         }
 
-        if (ConformanceSuite.FromEnvironment)
-        {
-            Assert.True(failure is null, failure);
-            return;
-        }
-
-        var known = KnownFailures.Value.ContainsKey(id);
         if (known)
         {
-            Assert.False(failure is null, $"{id} passes now: remove it from known-failures.txt");
+            Assert.False(failure is null, $"{id} passes now: remove it from {KnownFailures.FileName}");
         }
         else
         {
             Assert.True(failure is null, failure);
         }
-    }
-
-    private static void RecordFailure(string id, string reason)
-    {
-        var path = Environment.GetEnvironmentVariable("REGO_WRITE_KNOWN_FAILURES");
-        if (string.IsNullOrEmpty(path))
-        {
-            return;
-        }
-
-        var line = $"{id}  # {reason.Replace('\n', ' ').Replace('\r', ' ')}";
-        if (line.Length > 240)
-        {
-            line = line[..240];
-        }
-
-        lock (WriteLock)
-        {
-            File.AppendAllText(path, line + "\n");
-        }
-    }
-
-    private static Dictionary<string, string> LoadKnownFailures()
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        var path = Path.Combine(AppContext.BaseDirectory, "known-failures.txt");
-        if (!File.Exists(path))
-        {
-            return result;
-        }
-
-        foreach (var raw in File.ReadAllLines(path))
-        {
-            var line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#'))
-            {
-                continue;
-            }
-
-            var hash = line.IndexOf("  #", StringComparison.Ordinal);
-            var id = (hash >= 0 ? line[..hash] : line).Trim();
-            result[id] = hash >= 0 ? line[(hash + 3)..].Trim() : string.Empty;
-        }
-
-        return result;
     }
 }
