@@ -1,8 +1,8 @@
 using SidecarProxy.Rego.Values;
 
-namespace SidecarProxy.Rego.Tests.Conformance;
+namespace SidecarProxy.Rego.Conformance;
 
-/// <summary>One case of OPA's conformance suite (schema: shared/opa-conformance/README.md).</summary>
+/// <summary>One case of OPA's conformance suite (schema: OPA's v1/test/cases/testdata/v1 YAML files).</summary>
 public sealed class ConformanceCase
 {
     public required string Id { get; init; }

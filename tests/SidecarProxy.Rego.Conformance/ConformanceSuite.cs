@@ -2,48 +2,23 @@ using SidecarProxy.Rego.Values;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace SidecarProxy.Rego.Tests.Conformance;
+namespace SidecarProxy.Rego.Conformance;
 
-/// <summary>Finds and loads the conformance YAML files, keeping scalars exact (quoted = string, plain = number/bool/null).</summary>
+/// <summary>Loads the conformance YAML files under <see cref="ConformanceFolder"/>, keeping scalars exact (quoted = string, plain = number/bool/null).</summary>
 public static class ConformanceSuite
 {
-    private static readonly Lazy<string?> RootDir = new(FindRoot);
+    private static readonly Lazy<ConformanceFolder> Folder = new(ConformanceFolder.Locate);
     private static readonly Lazy<IReadOnlyDictionary<string, ConformanceCase>> AllCases = new(LoadAll);
 
-    public static string? Root => RootDir.Value;
+    public static ConformanceFolder Location => Folder.Value;
 
-    /// <summary>Whether OPA_CONFORMANCE_DIR names the folder (the known-failures list is then ignored).</summary>
-    public static bool FromEnvironment => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPA_CONFORMANCE_DIR"));
-
+    /// <summary>Every case by id ("folder/file.yaml#index"); empty when no folder was found.</summary>
     public static IReadOnlyDictionary<string, ConformanceCase> Cases => AllCases.Value;
-
-    private static string? FindRoot()
-    {
-        var env = Environment.GetEnvironmentVariable("OPA_CONFORMANCE_DIR");
-        if (!string.IsNullOrEmpty(env))
-        {
-            return Directory.Exists(env) ? Path.GetFullPath(env) : throw new DirectoryNotFoundException($"OPA_CONFORMANCE_DIR {env} does not exist");
-        }
-
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "opa-conformance", "v1");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-
-            dir = dir.Parent;
-        }
-
-        return null;
-    }
 
     private static Dictionary<string, ConformanceCase> LoadAll()
     {
         var result = new Dictionary<string, ConformanceCase>(StringComparer.Ordinal);
-        var root = Root;
+        var root = Location.Path;
         if (root is null)
         {
             return result;

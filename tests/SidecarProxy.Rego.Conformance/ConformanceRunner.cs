@@ -1,6 +1,6 @@
 using SidecarProxy.Rego.Values;
 
-namespace SidecarProxy.Rego.Tests.Conformance;
+namespace SidecarProxy.Rego.Conformance;
 
 /// <summary>Runs one case the way OPA's own harness compares results. Returns null on success, else why it failed.</summary>
 public static class ConformanceRunner
