@@ -7,7 +7,6 @@
 # Ports (all configurable, these are the image's defaults):
 #   15443  agent-facing mTLS listener (Sidecar:Listen)
 #    9090  /metrics, /healthz, /readyz, /.well-known/jwks.json (Sidecar:Metrics:Listen)
-#   15000  admin API, mTLS (Sidecar:Admin:Listen)
 #
 # Runs as the image's non-root `app` user (UID 1654) and writes nothing to its own filesystem: it works with a
 # read-only root filesystem (`docker run --read-only`, Kubernetes readOnlyRootFilesystem). The audit trail goes to
@@ -44,7 +43,6 @@ ENV \
     # Listeners: all interfaces inside the container; publish only what you need.
     Sidecar__Listen=https://0.0.0.0:15443 \
     Sidecar__Metrics__Listen=http://0.0.0.0:9090 \
-    Sidecar__Admin__Listen=https://0.0.0.0:15000 \
     Sidecar__Policy__Directory=/app/policies \
     Sidecar__Audit__Path=- \
     # The sidecar configures its own listeners; the image's default HTTP port 8080 must not open a plain listener.
@@ -55,7 +53,7 @@ ENV \
     DOTNET_gcServer=1 \
     HEALTH_PORT=9090
 
-EXPOSE 15443 9090 15000
+EXPOSE 15443 9090
 
 # APP_UID (1654) is defined by the base image; a numeric UID lets Kubernetes check runAsNonRoot.
 USER $APP_UID

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Validates the deployment files without a Docker engine (nothing is built or started):
 #   - docker-compose.yml parses and resolves (`docker-compose config`, Debian's docker-compose package);
-#   - the JSON and shell files the compose services mount are well formed;
+#   - the JSON and shell files the compose services mount, and the demo's policy inputs, are well formed;
 #   - every host path the compose file bind-mounts exists (a warning, or an error with --strict).
 # Usage: deploy/check.sh [--strict]
 set -euo pipefail
@@ -30,12 +30,15 @@ docker-compose -f docker-compose.yml config >"$resolved"
 echo "docker-compose.yml: valid ($(docker-compose -f docker-compose.yml config --services | wc -l) services)"
 
 echo "== mounted files"
-for json in deploy/spire/entries.json deploy/compose/sidecar/appsettings.Compose.json deploy/compose/wiremock/mappings/*.json; do
+for json in deploy/spire/entries.json deploy/compose/sidecar/appsettings.Compose.json deploy/compose/wiremock/mappings/*.json \
+    deploy/compose/policy-inputs/*.json; do
     python3 -m json.tool "$json" >/dev/null
     echo "$json: valid JSON"
 done
 sh -n deploy/compose/agent/agent-loop.sh
 echo "deploy/compose/agent/agent-loop.sh: valid sh"
+bash -n deploy/compose/orchestrator/orchestrator.sh
+echo "deploy/compose/orchestrator/orchestrator.sh: valid bash"
 
 echo "== bind-mount sources"
 missing=$(python3 - "$resolved" <<'PY'

@@ -15,6 +15,11 @@ internal static class Program
             return DevCertsCommand.Run(args[1..], Console.Out, Console.Error);
         }
 
+        if (args.Length > 0 && args[0] == TaskGrantCommand.Name)
+        {
+            return TaskGrantCommand.Run(args[1..], Console.Out, Console.Error);
+        }
+
         if (args.Length > 0 && args[0] == "policy")
         {
             return PolicyCommand.Run(args[1..], Console.Out, Console.Error);
