@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using Prometheus;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
 
 namespace SidecarProxy.Benchmarks;

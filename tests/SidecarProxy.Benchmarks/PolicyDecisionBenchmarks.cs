@@ -1,9 +1,11 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Policy;
 using SidecarProxy.Policy.Embedded;
 using SidecarProxy.Rego.Values;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Benchmarks;
 

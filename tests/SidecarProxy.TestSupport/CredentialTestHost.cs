@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SidecarProxy.Credentials;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.TestSupport;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using SidecarProxy.Policy;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.TestSupport;
 

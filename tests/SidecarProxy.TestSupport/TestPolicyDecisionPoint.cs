@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SidecarProxy.Model;
 using SidecarProxy.Policy;
 
 namespace SidecarProxy.TestSupport;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SidecarProxy.Hosting;
+using SidecarProxy.Model;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.TestSupport;

@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Hosting;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Routing;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Audit;
 
@@ -52,8 +54,8 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
     {
         var decision = context.Features.Get<IPolicyDecisionFeature>()?.Decision;
         var policySpoke = audit.Denial is null
-            || ReferenceEquals(audit.Denial, Denials.DenialCode.PolicyDenied)
-            || ReferenceEquals(audit.Denial, Denials.DenialCode.ApprovalRequired);
+            || ReferenceEquals(audit.Denial, DenialCode.PolicyDenied)
+            || ReferenceEquals(audit.Denial, DenialCode.ApprovalRequired);
         var record = new AuditRecord
         {
             Time = receivedAt,

@@ -1,3 +1,5 @@
+using SidecarProxy.Spiffe;
+
 namespace SidecarProxy.Audit;
 
 /// <summary>

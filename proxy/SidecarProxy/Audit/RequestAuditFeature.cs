@@ -1,5 +1,6 @@
 using SidecarProxy.Credentials;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Audit;
 

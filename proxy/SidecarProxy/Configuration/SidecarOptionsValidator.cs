@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SidecarProxy.Identity;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Configuration;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Credentials;
 

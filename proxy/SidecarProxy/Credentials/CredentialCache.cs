@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Credentials;
 

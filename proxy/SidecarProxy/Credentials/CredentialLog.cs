@@ -1,5 +1,6 @@
 using System.Net.Http;
 using Microsoft.Extensions.Logging;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Credentials;
 

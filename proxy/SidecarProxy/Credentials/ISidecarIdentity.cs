@@ -1,3 +1,5 @@
+using SidecarProxy.Spiffe;
+
 namespace SidecarProxy.Credentials;
 
 /// <summary>The sidecar's own SPIFFE ID: the default <c>iss</c> of the tokens it mints.</summary>

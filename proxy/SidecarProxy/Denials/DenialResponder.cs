@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Routing;
 

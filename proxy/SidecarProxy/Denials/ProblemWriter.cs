@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Denials;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.IdentityModel.Tokens;
 using SidecarProxy.Hosting;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Dev;
 

@@ -1,3 +1,5 @@
+using SidecarProxy.Spiffe;
+
 namespace SidecarProxy.Dev;
 
 /// <summary><c>SidecarProxy dev-certs --out DIR</c>: writes the dev trust domain and prints how to use it.</summary>

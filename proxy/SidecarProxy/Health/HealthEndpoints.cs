@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using SidecarProxy.Hosting;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Health;
 

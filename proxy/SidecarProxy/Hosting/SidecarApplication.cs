@@ -21,6 +21,7 @@ using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Revocation;
 using SidecarProxy.Routing;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TaskGrants;
 using SidecarProxy.Transforms;
 

@@ -6,7 +6,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Configuration;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Hosting;
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Hosting;
 

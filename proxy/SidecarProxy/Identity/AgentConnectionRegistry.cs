@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Connections;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Identity;
 

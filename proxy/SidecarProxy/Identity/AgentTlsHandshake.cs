@@ -4,6 +4,8 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
+using SidecarProxy.Model;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Identity;
 

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Identity;
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 
 namespace SidecarProxy.Observability;

@@ -7,6 +7,7 @@ using Prometheus;
 using SidecarProxy.Denials;
 using SidecarProxy.Hosting;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Policy.Embedded;

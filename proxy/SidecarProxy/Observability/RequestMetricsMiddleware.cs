@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Hosting;
+using SidecarProxy.Model;
 using SidecarProxy.Routing;
 
 namespace SidecarProxy.Observability;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Prometheus;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Observability;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 
 namespace SidecarProxy.Observability;

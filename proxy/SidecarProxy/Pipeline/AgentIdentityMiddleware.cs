@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
 using SidecarProxy.Hosting;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Pipeline;
 

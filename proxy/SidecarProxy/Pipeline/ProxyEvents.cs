@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Pipeline;
 

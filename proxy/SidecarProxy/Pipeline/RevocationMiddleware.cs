@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
 using SidecarProxy.Hosting;
+using SidecarProxy.Model;
 using SidecarProxy.Revocation;
 
 namespace SidecarProxy.Pipeline;

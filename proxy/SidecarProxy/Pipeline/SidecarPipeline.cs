@@ -3,6 +3,7 @@ using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
 using SidecarProxy.Health;
 using SidecarProxy.Hosting;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Policy;
 

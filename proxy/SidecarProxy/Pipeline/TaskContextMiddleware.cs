@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 using SidecarProxy.Revocation;
+using SidecarProxy.TaskGrants;
 
 namespace SidecarProxy.Pipeline;
 

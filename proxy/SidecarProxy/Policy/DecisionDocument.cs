@@ -1,3 +1,4 @@
+using SidecarProxy.Model;
 using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Policy;

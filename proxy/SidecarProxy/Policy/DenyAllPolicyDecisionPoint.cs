@@ -1,3 +1,5 @@
+using SidecarProxy.Model;
+
 namespace SidecarProxy.Policy;
 
 /// <summary>Used until a policy engine is configured: fail closed, with a reason that says why.</summary>

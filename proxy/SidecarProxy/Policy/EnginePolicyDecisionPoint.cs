@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Rego.Values;
 

@@ -1,3 +1,5 @@
+using SidecarProxy.Model;
+
 namespace SidecarProxy.Policy;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 
 namespace SidecarProxy.Policy;

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Rego.Values;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Policy;
 

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Routing;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Policy;
 

@@ -1,4 +1,5 @@
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Revocation;
 

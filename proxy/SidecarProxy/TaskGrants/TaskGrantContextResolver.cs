@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.TaskGrants;
 

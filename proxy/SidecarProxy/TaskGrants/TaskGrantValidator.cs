@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 
 namespace SidecarProxy.TaskGrants;

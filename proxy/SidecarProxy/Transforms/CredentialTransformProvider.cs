@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Credentials;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Routing;
 using Yarp.ReverseProxy.Transforms.Builder;

@@ -1,10 +1,12 @@
 using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using Yarp.ReverseProxy.Transforms;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Transforms;
 

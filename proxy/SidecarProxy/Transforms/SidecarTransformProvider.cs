@@ -1,4 +1,5 @@
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 using SidecarProxy.Routing;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using SidecarProxy.EndToEndTests.Infrastructure;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.EndToEndTests.Observability;

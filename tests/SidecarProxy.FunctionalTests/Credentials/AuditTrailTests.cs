@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using SidecarProxy.Model;
 using SidecarProxy.Policy;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;

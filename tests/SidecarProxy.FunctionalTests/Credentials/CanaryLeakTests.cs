@@ -1,6 +1,7 @@
 using System.Text;
 using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TaskGrants;
 using SidecarProxy.TestSupport;
 

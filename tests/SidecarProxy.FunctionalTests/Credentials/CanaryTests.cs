@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Prometheus;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Policy;
 using WireMock.RequestBuilders;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SidecarProxy.Policy;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 using WireMock.Server;
 using WireMock.Settings;

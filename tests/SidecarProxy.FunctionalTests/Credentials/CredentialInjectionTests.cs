@@ -3,6 +3,8 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using SidecarProxy.Model;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 using SidecarProxy.Hosting;
 using SidecarProxy.Observability;

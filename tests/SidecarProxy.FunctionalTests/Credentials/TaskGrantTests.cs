@@ -1,4 +1,5 @@
 using System.Net;
+using SidecarProxy.Model;
 using SidecarProxy.TestSupport;
 using SidecarProxy.Policy;
 

@@ -1,5 +1,6 @@
 using SidecarProxy.Dev;
 using SidecarProxy.Hosting;
+using SidecarProxy.Model;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.Hosting;

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using SidecarProxy.Identity;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.Identity;

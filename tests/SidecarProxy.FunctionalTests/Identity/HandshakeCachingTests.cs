@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.Identity;

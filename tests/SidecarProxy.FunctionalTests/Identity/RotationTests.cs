@@ -1,5 +1,6 @@
 using System.Net;
 using SidecarProxy.Identity;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 using SidecarProxy.Identity;
 using SidecarProxy.Observability;

@@ -1,6 +1,8 @@
 using System.Net;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 using SidecarProxy.Policy;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.Observability;

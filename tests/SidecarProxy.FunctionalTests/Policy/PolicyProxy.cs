@@ -1,3 +1,4 @@
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.Policy;

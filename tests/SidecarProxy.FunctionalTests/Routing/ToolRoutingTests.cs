@@ -1,4 +1,6 @@
 using System.Net;
+using SidecarProxy.Model;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 using SidecarProxy.Policy;
 

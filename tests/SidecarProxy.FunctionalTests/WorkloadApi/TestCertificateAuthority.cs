@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.FunctionalTests.WorkloadApi;
 

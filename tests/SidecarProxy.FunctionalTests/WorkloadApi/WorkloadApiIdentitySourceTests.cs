@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using SidecarProxy.Identity;
 using SidecarProxy.Identity.WorkloadApi;
 using SidecarProxy.Identity.WorkloadApi.Protocol;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.FunctionalTests.WorkloadApi;

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using SidecarProxy.Identity.WorkloadApi.Protocol;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.FunctionalTests.WorkloadApi;
 

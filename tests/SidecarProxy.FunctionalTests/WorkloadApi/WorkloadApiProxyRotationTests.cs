@@ -2,6 +2,8 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using SidecarProxy.Model;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 using SidecarProxy.Hosting;
 

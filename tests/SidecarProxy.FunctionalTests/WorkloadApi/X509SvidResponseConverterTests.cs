@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using SidecarProxy.Identity.WorkloadApi;
 using SidecarProxy.Identity.WorkloadApi.Protocol;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.FunctionalTests.WorkloadApi;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
+using SidecarProxy.Spiffe;
 using SidecarProxy.Tests.Credentials;
 using SidecarProxy.TestSupport;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Tests.Denials;
 

@@ -1,3 +1,4 @@
+using SidecarProxy.TestSupport;
 using SidecarProxy.Dev;
 using SidecarProxy.Tests.Credentials;
 using SidecarProxy.Tests.TaskGrants;

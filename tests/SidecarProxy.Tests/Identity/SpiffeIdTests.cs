@@ -1,5 +1,6 @@
 using CsCheck;
 using SidecarProxy.Identity;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Tests.Identity;
 

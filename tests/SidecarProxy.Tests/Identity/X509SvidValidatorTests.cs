@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using SidecarProxy.Denials;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.Identity;

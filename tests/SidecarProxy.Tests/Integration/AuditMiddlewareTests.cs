@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using SidecarProxy.Audit;
+using SidecarProxy.Model;
 using SidecarProxy.Tests.Audit;
 using SidecarProxy.Identity;
 using SidecarProxy.Observability;

@@ -2,8 +2,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Revocation;
+using SidecarProxy.TaskGrants;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.Integration;

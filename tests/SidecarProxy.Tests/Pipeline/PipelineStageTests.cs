@@ -3,10 +3,12 @@ using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
 using SidecarProxy.Hosting;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Revocation;
 using SidecarProxy.Routing;
+using SidecarProxy.TaskGrants;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.Pipeline;

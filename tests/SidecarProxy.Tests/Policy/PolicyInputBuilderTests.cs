@@ -1,6 +1,8 @@
+using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Rego.Values;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Tests.Policy;
 

@@ -1,3 +1,5 @@
+using SidecarProxy.Model;
+using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 using SidecarProxy.Policy;
 using SidecarProxy.Policy.Cli;

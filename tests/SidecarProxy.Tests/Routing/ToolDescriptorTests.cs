@@ -1,3 +1,4 @@
+using SidecarProxy.Model;
 using SidecarProxy.Routing;
 using Yarp.ReverseProxy.Configuration;
 

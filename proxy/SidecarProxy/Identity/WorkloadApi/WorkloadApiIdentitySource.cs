@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Identity.WorkloadApi.Protocol;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Identity.WorkloadApi;
 

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Identity.WorkloadApi;
 

@@ -1,3 +1,5 @@
+using SidecarProxy.Spiffe;
+
 namespace SidecarProxy.Identity.WorkloadApi;
 
 /// <summary>

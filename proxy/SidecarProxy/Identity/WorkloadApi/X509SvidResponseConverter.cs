@@ -3,6 +3,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using SidecarProxy.Identity.WorkloadApi.Protocol;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Identity.WorkloadApi;
 

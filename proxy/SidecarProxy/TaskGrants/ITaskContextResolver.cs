@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 
-namespace SidecarProxy.Pipeline;
+namespace SidecarProxy.TaskGrants;
 
 /// <summary>
 /// The task-context stage's seam: reads and verifies the agent's task grant (<c>X-Task-Grant</c>). The default
@@ -27,21 +28,4 @@ internal readonly record struct TaskContextResult(TaskContext? Task, DenialCode?
     public static TaskContextResult For(TaskContext task) => new(task, null, null);
 
     public static TaskContextResult Deny(DenialCode code, string detail) => new(null, code, detail);
-}
-
-internal sealed class NoTaskContextResolver : ITaskContextResolver
-{
-    public ValueTask<TaskContextResult> ResolveAsync(HttpContext context, PeerIdentity identity, CancellationToken ct) =>
-        ValueTask.FromResult(TaskContextResult.None);
-}
-
-/// <summary>The resolved task of this request, for the later stages.</summary>
-internal interface ITaskContextFeature
-{
-    TaskContext? Task { get; }
-}
-
-internal sealed class TaskContextFeature(TaskContext? task) : ITaskContextFeature
-{
-    public TaskContext? Task { get; } = task;
 }

@@ -1,4 +1,4 @@
-namespace SidecarProxy.Policy;
+namespace SidecarProxy.Model;
 
 /// <summary>
 /// A policy's answer, mirroring the decision object of the design (and the OPA-Envoy plugin's): only

@@ -1,4 +1,4 @@
-namespace SidecarProxy.Identity;
+namespace SidecarProxy.Spiffe;
 
 /// <summary>
 /// The closed set of reasons a string is not a SPIFFE ID. Values and messages follow go-spiffe's

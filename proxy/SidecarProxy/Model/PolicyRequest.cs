@@ -1,6 +1,7 @@
 using SidecarProxy.Pipeline;
+using SidecarProxy.Spiffe;
 
-namespace SidecarProxy.Policy;
+namespace SidecarProxy.Model;
 
 /// <summary>
 /// Everything the policy may look at for one request (the source of OPA's <c>input</c> document). Built after

@@ -1,4 +1,4 @@
-namespace SidecarProxy.Policy;
+namespace SidecarProxy.Model;
 
 /// <summary>The decision for this request, for the transforms (headers, credential scopes/TTL) and the audit.</summary>
 internal interface IPolicyDecisionFeature

@@ -1,4 +1,4 @@
-namespace SidecarProxy.Routing;
+namespace SidecarProxy.Model;
 
 /// <summary>The tool the request was routed to; set by the route stage, read by every later stage.</summary>
 internal interface IToolFeature

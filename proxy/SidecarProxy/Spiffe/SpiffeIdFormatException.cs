@@ -1,4 +1,4 @@
-namespace SidecarProxy.Identity;
+namespace SidecarProxy.Spiffe;
 
 /// <summary>Thrown by the throwing parse methods; carries the closed <see cref="SpiffeIdError"/> value.</summary>
 internal sealed class SpiffeIdFormatException : FormatException

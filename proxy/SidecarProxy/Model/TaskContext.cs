@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace SidecarProxy.Pipeline;
+namespace SidecarProxy.Model;
 
 /// <summary>A verified task grant as the policy sees it (<c>input.task</c>).</summary>
 /// <param name="Id">The task id (<c>task_id</c> or <c>jti</c>).</param>

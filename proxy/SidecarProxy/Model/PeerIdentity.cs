@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
+using SidecarProxy.Spiffe;
 
-namespace SidecarProxy.Identity;
+namespace SidecarProxy.Model;
 
 /// <summary>The verified identity of the agent on the other end of a TLS connection.</summary>
 /// <param name="SpiffeId">The SPIFFE ID from the leaf's single URI SAN.</param>

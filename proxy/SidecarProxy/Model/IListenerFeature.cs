@@ -1,4 +1,4 @@
-namespace SidecarProxy.Hosting;
+namespace SidecarProxy.Model;
 
 /// <summary>Set on every connection by the listener it arrived on (see <see cref="SidecarKestrelSetup"/>).</summary>
 internal interface IListenerFeature

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using Yarp.ReverseProxy.Configuration;
 
-namespace SidecarProxy.Routing;
+namespace SidecarProxy.Model;
 
 /// <summary>
 /// A tool as described by its YARP route's <c>Metadata</c>: <c>Tool</c> (required id), <c>Credential</c>

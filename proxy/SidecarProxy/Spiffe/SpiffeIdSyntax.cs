@@ -1,4 +1,4 @@
-namespace SidecarProxy.Identity;
+namespace SidecarProxy.Spiffe;
 
 /// <summary>Character classes and path rules of the SPIFFE ID grammar, shared by the ID and trust domain parsers.</summary>
 internal static class SpiffeIdSyntax

@@ -1,4 +1,4 @@
-namespace SidecarProxy.Identity;
+namespace SidecarProxy.Spiffe;
 
 /// <summary>
 /// A SPIFFE ID (<c>spiffe://trust-domain/path</c>), parsed exactly as go-spiffe's <c>spiffeid.FromString</c>:

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace SidecarProxy.Denials;
+namespace SidecarProxy.Model;
 
 /// <summary>
 /// The closed set of reasons the proxy refuses a request. <see cref="Value"/> is the problem document's

@@ -1,4 +1,4 @@
-namespace SidecarProxy.Hosting;
+namespace SidecarProxy.Model;
 
 /// <summary>Which Kestrel endpoint a connection arrived on. Endpoints are bound to exactly one kind.</summary>
 internal enum ListenerKind

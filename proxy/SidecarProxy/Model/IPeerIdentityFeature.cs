@@ -1,4 +1,4 @@
-namespace SidecarProxy.Identity;
+namespace SidecarProxy.Model;
 
 /// <summary>
 /// The SVID validation result of a connection, set once during the TLS handshake on the connection's features

@@ -1,4 +1,4 @@
-namespace SidecarProxy.Identity;
+namespace SidecarProxy.Spiffe;
 
 /// <summary>
 /// A SPIFFE trust domain name such as <c>example.org</c>. A value type like go-spiffe's

@@ -1,6 +1,6 @@
 using SidecarProxy.Denials;
 
-namespace SidecarProxy.Identity;
+namespace SidecarProxy.Model;
 
 /// <summary>Outcome of validating a presented X.509-SVID: an identity, or a denial code with a safe detail.</summary>
 internal sealed class SvidValidationResult

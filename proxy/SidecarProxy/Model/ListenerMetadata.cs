@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 
-namespace SidecarProxy.Hosting;
+namespace SidecarProxy.Model;
 
 /// <summary>Endpoint metadata: the endpoint answers only on this listener. Endpoints without it are agent-only.</summary>
 internal sealed class ListenerMetadata(ListenerKind kind)
