@@ -8,15 +8,22 @@ internal sealed record CredentialsOptions
 {
     public const string SectionName = "Sidecar:Credentials";
 
-    /// <summary>The key under <see cref="SectionName"/> that is not a provider.</summary>
+    /// <summary>A key under <see cref="SectionName"/> that is not a provider.</summary>
     public const string StripHeadersKey = "StripHeaders";
 
-    /// <summary>Providers by name; names compare case-insensitively, as configuration keys do.</summary>
+    /// <summary>A key under <see cref="SectionName"/> that is not a provider.</summary>
+    public const string CacheMaxEntriesKey = "CacheMaxEntries";
+
+    /// <summary>
+    /// Providers by name; names compare case-insensitively, as configuration keys do. They are the section's own
+    /// children (<c>Sidecar:Credentials:&lt;name&gt;</c>), not a <c>Providers</c> key.
+    /// </summary>
+    [SidecarProxy.Configuration.NotAConfigurationKey]
     public Dictionary<string, CredentialProviderOptions> Providers { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Inbound headers to remove besides the built-in credential headers and each provider's header.</summary>
     public List<string> StripHeaders { get; init; } = [];
 
     /// <summary>Upper bound on cached credentials; beyond it the soonest-expiring entries are evicted.</summary>
-    public int CacheMaxEntries { get; init; } = 10_000;
+    public int CacheMaxEntries { get; set; } = 10_000;
 }

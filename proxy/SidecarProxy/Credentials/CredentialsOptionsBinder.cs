@@ -10,9 +10,21 @@ internal static class CredentialsOptionsBinder
 {
     public static void Bind(IConfiguration configuration, CredentialsOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var section = configuration.GetSection(CredentialsOptions.SectionName);
         foreach (var child in section.GetChildren())
         {
+            if (string.Equals(child.Key, CredentialsOptions.CacheMaxEntriesKey, StringComparison.OrdinalIgnoreCase))
+            {
+                // Checked against its type at start-up (ConfigurationSchema); a bad value never gets here.
+                if (!string.IsNullOrEmpty(child.Value))
+                {
+                    options.CacheMaxEntries = child.Get<int>();
+                }
+
+                continue;
+            }
+
             if (string.Equals(child.Key, CredentialsOptions.StripHeadersKey, StringComparison.OrdinalIgnoreCase))
             {
                 options.StripHeaders.AddRange(ReadList(child));

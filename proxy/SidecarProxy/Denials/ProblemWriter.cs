@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Model;
@@ -11,6 +12,11 @@ namespace SidecarProxy.Denials;
 internal static class ProblemWriter
 {
     public const string ContentType = "application/problem+json";
+
+    // The default encoder escapes ', <, >, & and every non-ASCII character (a policy's "can't" became can\u0027t).
+    // This body is served as application/problem+json, never embedded in HTML, so the relaxed encoder is safe: it
+    // still escapes what JSON requires (quotes, backslashes, control characters), so the output stays valid JSON.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The problem <c>type</c> URI for a code (a URN: it names the code, it is not a link).</summary>
     public static string TypeFor(DenialCode code)
@@ -47,7 +53,7 @@ internal static class ProblemWriter
         response.Headers.CacheControl = "no-store";
 
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("type", TypeFor(code));

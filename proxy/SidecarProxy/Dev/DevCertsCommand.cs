@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Dev;
@@ -7,11 +8,31 @@ internal static class DevCertsCommand
 {
     public const string Name = "dev-certs";
 
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public const string Usage = """
+        usage: SidecarProxy dev-certs --out DIR
+
+        Writes a development trust domain (spiffe://sidecar.dev) to DIR: ca.pem, ca-key.pem, sidecar.pem,
+        sidecar-key.pem, agent.pem, agent-key.pem (keys PKCS#8, mode 0600), replacing any there, and prints the
+        command line that runs the proxy with them and a curl command that calls a tool as the agent.
+        Not for production: the CA key is on disk next to the certificates.
+        """;
+
+    /// <summary>
+    /// Runs the command. <paramref name="environment"/> is the environment the printed command line would run in
+    /// (default: ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, then Production); when its configuration has no
+    /// tool route, a warning says so, since the printed curl would only get 404 unknown_tool.
+    /// </summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, string? environment = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        if (args.Any(a => a is "--help" or "-h" or "-?"))
+        {
+            output.WriteLine(Usage);
+            return 0;
+        }
+
         string? directory = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -49,6 +70,31 @@ internal static class DevCertsCommand
         output.WriteLine();
         output.WriteLine("Call a tool through the proxy as the agent:");
         output.WriteLine("  " + identity.CurlExample("https://127.0.0.1:15443"));
+        environment ??= Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
+            ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
+            ?? "Production";
+        if (!HasToolRoutes(environment))
+        {
+            error.WriteLine();
+            error.WriteLine(
+                $"Warning: no tools are configured in the {environment} environment (ReverseProxy:Routes is empty), so the proxy "
+                + "started by the command above refuses every request with 404 unknown_tool. Add a tool route (README, "
+                + "Configuration), or run in Development (ASPNETCORE_ENVIRONMENT=Development), which has the demo tool.");
+        }
+
         return 0;
+    }
+
+    // What the proxy would load: appsettings.json and appsettings.{environment}.json beside the binary, then the
+    // environment variables (ReverseProxy__Routes__...).
+    private static bool HasToolRoutes(string environment)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddJsonFile($"appsettings.{environment}.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        return configuration.GetSection("ReverseProxy:Routes").GetChildren().Any();
     }
 }

@@ -35,7 +35,10 @@ internal static class SidecarApplication
 {
     /// <summary>
     /// Builds a ready-to-run application, or throws <see cref="StartupException"/> listing every configuration
-    /// error. Identity files are loaded here, so a bad identity stops the process before it listens.
+    /// error: unknown keys and bad values (before binding, so each bad value is its own line), every component's
+    /// options validator, identity files, the policy and the YARP routes. Identity files are loaded here, so a
+    /// bad identity stops the process before it listens. Start it with <see cref="StartAsync"/>, which reports a
+    /// listener that cannot bind the same way.
     /// </summary>
     public static WebApplication Build(
         string[] args,
@@ -51,40 +54,153 @@ internal static class SidecarApplication
             // appsettings*.json are copied next to the binary; this finds them whatever the working directory.
             ContentRootPath = contentRoot ?? AppContext.BaseDirectory,
         });
-        configure?.Invoke(builder);
-        AddEnvironmentDefaults(builder);
-        AddSidecarServices(builder.Services, builder.Configuration);
 
-        // Building the host already constructs Kestrel and, through its TLS setup, reads the options.
-        var app = Validated(builder.Build);
-        var options = Validated(() => app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value);
-        ValidateComponentOptions(app.Services);
-        StartIdentity(app.Services);
-        var policyErrors = SidecarPolicyRegistration.StartPolicy(app.Services);
-        if (policyErrors.Count > 0)
+        // The host logs a failed start (e.g. a port in use) with its stack trace; Program reports it as one line.
+        // Critical still shows a background service that stops the host.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        configure?.Invoke(builder);
+
+        // 1. Keys and values, before anything binds: unknown keys, and every value that does not convert. Bad values
+        //    are replaced by their defaults for the binder (which would stop at the first one), so that every other
+        //    check still runs; the process stops anyway.
+        var check = ConfigurationSchema.Check(builder.Configuration);
+        var errors = new List<string>(check.Errors);
+        if (check.InvalidValues.Count > 0)
         {
-            throw new StartupException(policyErrors);
+            builder.Configuration.AddInMemoryCollection(check.InvalidValues);
         }
 
         try
         {
-            app.UseSidecarPipeline();
+            AddEnvironmentDefaults(builder);
+            AddSidecarServices(builder.Services, builder.Configuration);
         }
-        catch (InvalidOperationException ex) when (ex.InnerException is AggregateException inner)
+        catch (InvalidOperationException ex)
         {
-            // YARP's first configuration load throws with every route/cluster error inside.
-            throw new StartupException([.. inner.InnerExceptions.Select(e => "ReverseProxy: " + e.Message)]);
+            throw new StartupException([.. errors, OneLine(ex.Message)]);
         }
 
-        app.UseSidecarObservability();
-
-        if (app.Environment.IsDevelopment() && options.Dev.DemoUpstream is not null)
+        // 2. Every component's options validators. The listeners need valid Sidecar options to be built at all;
+        //    without them, identity files and the policy are still checked, without building the application.
+        var sidecarValid = ValidateAllOptions(builder.Services, builder.Configuration, errors);
+        if (!sidecarValid)
         {
-            app.MapDemoUpstream();
+            throw new StartupException(errors);
         }
 
-        return app;
+        // Building the host already constructs Kestrel and, through its TLS setup, reads the options.
+        WebApplication app;
+        try
+        {
+            app = builder.Build();
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw new StartupException([.. errors, .. ex.Failures.Select(OneLine)]);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new StartupException([.. errors, OneLine(ex.Message)]);
+        }
+
+        try
+        {
+            // 3. Identity, policy and routes, each with every error it finds.
+            errors.AddRange(StartIdentity(app.Services));
+            errors.AddRange(SidecarPolicyRegistration.StartPolicy(app.Services));
+            try
+            {
+                app.UseSidecarPipeline();
+            }
+            catch (InvalidOperationException ex) when (ex.InnerException is AggregateException inner)
+            {
+                // YARP's first configuration load throws with every route/cluster error inside.
+                // A route that a component with failed options would have checked: that failure is listed already.
+                errors.AddRange(inner.InnerExceptions
+                    .Where(e => e is not OptionsValidationException && e.InnerException is not OptionsValidationException)
+                    .Select(e => "ReverseProxy: " + OneLine(e.Message)));
+            }
+            catch (Exception) when (errors.Count > 0)
+            {
+                // Routes cannot be loaded without the options that failed above; those errors are listed.
+            }
+
+            if (errors.Count > 0)
+            {
+                throw new StartupException(errors);
+            }
+
+            app.UseSidecarObservability();
+            if (app.Environment.IsDevelopment() && app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value.Dev.DemoUpstream is not null)
+            {
+                app.MapDemoUpstream();
+            }
+
+            return app;
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
     }
+
+    /// <summary>
+    /// Starts the listeners. A listener that cannot bind (a port in use, an address not on this host) throws
+    /// <see cref="StartupException"/> naming its key, e.g. <c>Sidecar:Listen: address https://127.0.0.1:15443 is
+    /// already in use</c>; the application is disposed.
+    /// </summary>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            var error = DescribeBindFailure(app, ex);
+            await app.DisposeAsync();
+            throw new StartupException(error);
+        }
+    }
+
+    private static string DescribeBindFailure(WebApplication app, IOException ex)
+    {
+        var options = app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value;
+        List<(string Key, string? Url, string Scheme)> listeners =
+        [
+            ("Sidecar:Listen", options.Listen, "https"),
+            ("Sidecar:Metrics:Listen", options.Metrics.Listen, "http"),
+        ];
+        if (app.Environment.IsDevelopment())
+        {
+            listeners.Add(("Sidecar:Dev:DemoUpstream", options.Dev.DemoUpstream, "http"));
+        }
+
+        var inUse = ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException;
+        foreach (var (key, url, scheme) in listeners)
+        {
+            if (!ListenAddress.TryParse(url, scheme, out var address))
+            {
+                continue;
+            }
+
+            // Kestrel names the endpoint as scheme://ip:port in its message.
+            var display = $"{scheme}://{new System.Net.IPEndPoint(address!.Address, address.Port)}";
+            if (ex.Message.Contains(display + ":", StringComparison.OrdinalIgnoreCase)
+                || ex.Message.Contains(display + " ", StringComparison.OrdinalIgnoreCase))
+            {
+                return inUse
+                    ? $"{key}: address {display} is already in use"
+                    : $"{key}: cannot listen on {display}: {OneLine(ex.InnerException?.Message ?? ex.Message)}";
+            }
+        }
+
+        return "Sidecar: cannot listen: " + OneLine(ex.Message);
+    }
+
+    internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
     private static void AddEnvironmentDefaults(WebApplicationBuilder builder)
     {
@@ -109,8 +225,9 @@ internal static class SidecarApplication
             defaults["Sidecar:Identity:ServerCertificate"] = dev.SidecarCertificate;
             defaults["Sidecar:Identity:ServerKey"] = dev.SidecarKey;
             defaults["Sidecar:Identity:TrustBundles:" + DevCertificateAuthority.TrustDomain] = dev.CaCertificate;
-            var listen = configuration["Sidecar:Listen"] ?? new SidecarOptions().Listen;
-            Console.WriteLine($"Development identity in {dev.Directory}. Try:{Environment.NewLine}  {dev.CurlExample(listen)}");
+
+            // Printed by Program once the listeners are bound, with the port actually bound.
+            builder.Services.AddSingleton(dev);
         }
 
         if (defaults.Count > 0)
@@ -189,62 +306,111 @@ internal static class SidecarApplication
         services.TryAddSingleton<IIdentityReloadStatus>(sp => sp.GetRequiredService<FileIdentityMaterialSource>());
     }
 
-    private static T Validated<T>(Func<T> step)
+    // Resolves the options of every type of this assembly that has a validator registered (so a new component's
+    // validator needs no change here), in a throw-away container, and collects every failure. Returns whether the
+    // Sidecar options are valid, without which the application cannot be built; then it also checks the identity
+    // files and the policy here, so that their errors are listed too.
+    private static bool ValidateAllOptions(IServiceCollection services, IConfiguration configuration, List<string> errors)
     {
+        var types = services
+            .Select(d => d.ServiceType)
+            .Where(t => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IValidateOptions<>))
+            .Select(t => t.GetGenericArguments()[0])
+            .Where(t => t.Assembly == typeof(SidecarApplication).Assembly)
+            .Distinct()
+            .ToList();
+        var sidecarValid = true;
+        using var provider = services.BuildServiceProvider();
+        foreach (var type in types)
+        {
+            var options = provider.GetRequiredService(typeof(IOptions<>).MakeGenericType(type));
+            try
+            {
+                _ = options.GetType().GetProperty(nameof(IOptions<object>.Value))!.GetValue(options);
+            }
+            catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is OptionsValidationException failure)
+            {
+                errors.AddRange(failure.Failures.Select(OneLine));
+                sidecarValid &= type != typeof(SidecarOptions);
+            }
+            catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is InvalidOperationException failure)
+            {
+                errors.Add(OneLine(failure.Message));
+                sidecarValid &= type != typeof(SidecarOptions);
+            }
+        }
+
+        if (!sidecarValid)
+        {
+            errors.AddRange(CheckIdentityFiles(configuration));
+            errors.AddRange(SidecarPolicyRegistration.StartPolicy(provider));
+        }
+
+        return sidecarValid;
+    }
+
+    // Without valid Sidecar options: loads the identity files once if they are all there, to list their errors too.
+    private static IEnumerable<string> CheckIdentityFiles(IConfiguration configuration)
+    {
+        IdentityOptions? identity;
         try
         {
-            return step();
+            identity = configuration.GetSection("Sidecar:Identity").Get<IdentityOptions>();
         }
-        catch (OptionsValidationException ex)
+        catch (InvalidOperationException)
         {
-            throw new StartupException([.. ex.Failures]);
+            yield break;
         }
-        catch (InvalidOperationException ex)
-        {
-            // The binder's own errors (e.g. "abc" for a TimeSpan) name the key in the message.
-            throw new StartupException([ex.Message]);
-        }
-    }
 
-    // Checked before YARP's first configuration load, which reads the credential providers: every error of
-    // every component is listed at once, as a StartupException rather than a failure inside route loading.
-    private static void ValidateComponentOptions(IServiceProvider services)
-    {
-        var errors = new List<string>();
-        Collect<CredentialsOptions>(services, errors);
-        Collect<TaskGrantOptions>(services, errors);
-        Collect<AuditOptions>(services, errors);
-        if (errors.Count > 0)
+        if (identity is not { ServerCertificate: { } certificate, ServerKey: { } key } || identity.TrustBundles.Count == 0
+            || !File.Exists(certificate) || !File.Exists(key) || !identity.TrustBundles.Values.All(File.Exists)
+            || !identity.TrustBundles.Keys.All(td => TrustDomain.TryParse(td, out _, out _)))
         {
-            throw new StartupException(errors);
+            yield break;
         }
-    }
 
-    private static void Collect<T>(IServiceProvider services, List<string> errors)
-        where T : class
-    {
+        var files = new IdentityFiles(certificate, key, identity.TrustBundles);
+        string? error = null;
         try
         {
-            _ = services.GetRequiredService<IOptions<T>>().Value;
+            _ = PemIdentityLoader.Load(files);
         }
-        catch (OptionsValidationException ex)
+        catch (IdentityLoadException ex)
         {
-            errors.AddRange(ex.Failures);
+            error = IdentityError(files, ex.Message);
         }
-        catch (InvalidOperationException ex)
+
+        if (error is not null)
         {
-            errors.Add(ex.Message);
+            yield return error;
         }
     }
 
-    private static void StartIdentity(IServiceProvider services)
+    // "Sidecar:Identity:ServerKey: server key '...' is unreadable ...": the key of the first file the message names.
+    private static string IdentityError(IdentityFiles files, string message)
+    {
+        var candidates = new List<(string Key, string Path)>
+        {
+            ("Sidecar:Identity:ServerCertificate", files.ServerCertificate),
+            ("Sidecar:Identity:ServerKey", files.ServerKey),
+        };
+        candidates.AddRange(files.TrustBundles.Select(b => ("Sidecar:Identity:TrustBundles:" + b.Key, b.Value)));
+        var named = candidates
+            .Select(c => (c.Key, Index: message.IndexOf("'" + c.Path + "'", StringComparison.Ordinal)))
+            .Where(c => c.Index >= 0)
+            .OrderBy(c => c.Index)
+            .Select(c => c.Key)
+            .FirstOrDefault();
+        return $"{named ?? "Sidecar:Identity"}: {OneLine(message)}";
+    }
+
+    private static IEnumerable<string> StartIdentity(IServiceProvider services)
     {
         var source = services.GetRequiredService<IIdentityMaterialSource>();
         if (source is UnavailableIdentityMaterialSource)
         {
             // Unreachable through validation (which requires files or WorkloadApi); kept so a gap fails closed.
-            throw new StartupException(
-                "Sidecar:Identity: no identity source is available; configure identity files or WorkloadApi");
+            return ["Sidecar:Identity: no identity source is available; configure identity files or WorkloadApi"];
         }
 
         if (source is FileIdentityMaterialSource files)
@@ -255,8 +421,11 @@ internal static class SidecarApplication
             }
             catch (IdentityLoadException ex)
             {
-                throw new StartupException(["Sidecar:Identity: " + ex.Message]);
+                var options = services.GetRequiredService<IOptions<SidecarOptions>>().Value.Identity;
+                return [IdentityError(new IdentityFiles(options.ServerCertificate!, options.ServerKey!, options.TrustBundles), ex.Message)];
             }
         }
+
+        return [];
     }
 }

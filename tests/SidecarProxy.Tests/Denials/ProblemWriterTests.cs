@@ -64,3 +64,22 @@ public sealed class ProblemWriterTests
         Assert.False(DenialCode.TryParse("Revoked", out _));
     }
 }
+
+public sealed class ProblemWriterEscapingTests
+{
+    [Fact]
+    public async Task Detail_KeepsApostrophesAndNonAsciiReadable_AndStaysValidJson()
+    {
+        var context = new DefaultHttpContext();
+        context.Response.Body = new MemoryStream();
+        const string detail = "can't use <tool> & \"quotes\" \\ é\n";
+
+        await ProblemWriter.WriteAsync(context, DenialCode.PolicyDenied, detail);
+
+        var text = System.Text.Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
+        Assert.Contains("can't use <tool> & ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u0027", text, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(text);
+        Assert.Equal(detail, json.RootElement.GetProperty("detail").GetString());
+    }
+}

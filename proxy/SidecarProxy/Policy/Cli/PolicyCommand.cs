@@ -8,17 +8,45 @@ namespace SidecarProxy.Policy.Cli;
 
 /// <summary>
 /// <c>SidecarProxy policy test [DIR]</c> runs the <c>test_</c> rules like <c>opa test</c>;
-/// <c>SidecarProxy policy eval --input FILE [DIR]</c> prints the decision for an input document.
-/// Both use the embedded engine, so what they report is what the proxy enforces.
+/// <c>SidecarProxy policy eval [--input FILE] [--decision REF|QUERY] [DIR]</c> prints the decision, any rule or
+/// the bindings of a query, like <c>opa eval</c>. Both use the embedded engine, so what they report is what the
+/// proxy enforces.
 /// </summary>
 internal static class PolicyCommand
 {
+    public const string DefaultDecision = "data.sidecar.authz.decision";
+
     public const string Usage = """
         usage:
           SidecarProxy policy test [DIR] [-v]              run the test_ rules in DIR (default: policies)
-          SidecarProxy policy eval --input FILE [DIR] [--decision data.x.y]
-                                                           print the decision for the input document in FILE
+          SidecarProxy policy eval [--input FILE] [--decision REF|QUERY] [DIR]
+                                                           evaluate a rule or a query (default: the decision)
+          SidecarProxy policy COMMAND --help               help for a command
         """;
+
+    public const string TestUsage = """
+        usage: SidecarProxy policy test [DIR] [-v|--verbose]
+
+        Runs every rule named test_* in the policy directory DIR (default: policies) with the embedded engine,
+        like `opa test`: prints FAIL lines (and PASS lines with -v), then "N passed, M failed".
+        Exit code: 0 when all pass, 1 when one fails, 2 when the policy does not load.
+        """;
+
+    public const string EvalUsage = """
+        usage: SidecarProxy policy eval [--input FILE] [--decision REF|QUERY] [DIR]
+
+          -i, --input FILE      the input document (JSON); without it, input is undefined
+          -d, --decision REF    a rule or document, e.g. data.sidecar.authz.deny (prints its value, a set as an
+                                array), or a query, e.g. 'data.sidecar.authz.deny[msg]' (prints one JSON object of
+                                bindings per result, as a JSON array) [data.sidecar.authz.decision]
+          DIR                   the policy directory [policies]
+
+        For the default decision the document is also checked as the proxy would (a malformed decision is 503).
+        Exit code: 0, 1 when the result is undefined or evaluation fails, 2 on a usage or load error.
+        """;
+
+    private static readonly System.Text.RegularExpressions.Regex SimpleRef =
+        new(@"^(data|input)(\.[A-Za-z_][A-Za-z0-9_]*)*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>Runs the subcommand; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -30,6 +58,23 @@ internal static class PolicyCommand
         {
             stderr.WriteLine(Usage);
             return 2;
+        }
+
+        if (IsHelp(args[0]) || args[0] == "help")
+        {
+            stdout.WriteLine(Usage);
+            return 0;
+        }
+
+        if (args[1..].Any(IsHelp))
+        {
+            stdout.WriteLine(args[0] switch
+            {
+                "test" => TestUsage,
+                "eval" => EvalUsage,
+                _ => Usage,
+            });
+            return 0;
         }
 
         return args[0] switch
@@ -106,7 +151,7 @@ internal static class PolicyCommand
     {
         string? inputPath = null;
         string? directory = null;
-        var decision = "data.sidecar.authz.decision";
+        var decision = DefaultDecision;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -128,20 +173,18 @@ internal static class PolicyCommand
             }
         }
 
-        if (inputPath is null)
+        RegoValue? input = null;
+        if (inputPath is not null)
         {
-            return UsageError(stderr, "policy eval needs --input FILE");
-        }
-
-        RegoValue input;
-        try
-        {
-            input = RegoJson.Parse(File.ReadAllText(inputPath));
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"cannot read input {inputPath}: {e.Message}");
-            return 2;
+            try
+            {
+                input = RegoJson.Parse(File.ReadAllText(inputPath));
+            }
+            catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"cannot read input {inputPath}: {e.Message}");
+                return 2;
+            }
         }
 
         if (!TryLoad(directory ?? "policies", stderr, out var snapshot))
@@ -151,28 +194,73 @@ internal static class PolicyCommand
 
         try
         {
-            var result = snapshot.Policy.Evaluate(decision, input);
-            if (result is null)
-            {
-                stderr.WriteLine($"{decision} is undefined for this input (the proxy would answer 503 policy_unavailable)");
-                return 1;
-            }
-
-            stdout.WriteLine(result.ToJson());
-            if (!DecisionDocument.TryParse(result, out _, out var error))
-            {
-                stderr.WriteLine($"the decision is malformed: {error} (the proxy would answer 503 policy_unavailable)");
-                return 1;
-            }
-
-            return 0;
+            return SimpleRef.IsMatch(decision)
+                ? EvalRef(snapshot, decision, input, stdout, stderr)
+                : EvalQuery(snapshot, decision, input, stdout, stderr);
         }
         catch (RegoEvaluationException e)
         {
             stderr.WriteLine($"evaluation failed: {e.Code}: {e.Message}");
             return 1;
         }
+        catch (RegoCompileException e)
+        {
+            stderr.WriteLine($"cannot compile '{decision}': {e.Message}");
+            return 2;
+        }
     }
+
+    private static int EvalRef(PolicySnapshot snapshot, string path, RegoValue? input, TextWriter stdout, TextWriter stderr)
+    {
+        var result = snapshot.Policy.Evaluate(path, input);
+        var isDecision = path == DefaultDecision;
+        if (result is null)
+        {
+            stderr.WriteLine(isDecision
+                ? $"{path} is undefined for this input (the proxy would answer 503 policy_unavailable)"
+                : $"{path} is undefined for this input");
+            return 1;
+        }
+
+        stdout.WriteLine(result.ToJson());
+        if (isDecision && !DecisionDocument.TryParse(result, out _, out var error))
+        {
+            stderr.WriteLine($"the decision is malformed: {error} (the proxy would answer 503 policy_unavailable)");
+            return 1;
+        }
+
+        return 0;
+    }
+
+    // A query such as data.sidecar.authz.deny[msg]: one object of bindings per result, as opa eval's "bindings".
+    private static int EvalQuery(PolicySnapshot snapshot, string query, RegoValue? input, TextWriter stdout, TextWriter stderr)
+    {
+        var rows = snapshot.Policy.Query(query, input);
+        if (rows.Count == 0)
+        {
+            stderr.WriteLine($"{query} is undefined for this input");
+            return 1;
+        }
+
+        var text = new System.Text.StringBuilder("[");
+        for (var i = 0; i < rows.Count; i++)
+        {
+            text.Append(i == 0 ? "" : ",").Append('{');
+            var first = true;
+            foreach (var (name, value) in rows[i].OrderBy(r => r.Key, StringComparer.Ordinal))
+            {
+                text.Append(first ? "" : ",").Append(JsonSerializer.Serialize(name)).Append(':').Append(value.ToJson());
+                first = false;
+            }
+
+            text.Append('}');
+        }
+
+        stdout.WriteLine(text.Append(']').ToString());
+        return 0;
+    }
+
+    private static bool IsHelp(string arg) => arg is "--help" or "-h" or "-?";
 
     private static bool TryLoad(string directory, TextWriter stderr, out PolicySnapshot snapshot)
     {
