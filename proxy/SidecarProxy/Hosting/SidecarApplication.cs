@@ -59,6 +59,7 @@ internal static class SidecarApplication
         var options = Validated(() => app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value);
         ValidateComponentOptions(app.Services);
         StartIdentity(app.Services);
+        RevocationServiceCollectionExtensions.StartRevocations(app.Services);
         var policyErrors = SidecarPolicyRegistration.StartPolicy(app.Services);
         if (policyErrors.Count > 0)
         {
@@ -130,7 +131,7 @@ internal static class SidecarApplication
         services.TryAddSingleton<SidecarMetrics>();
         services.AddSidecarPolicy(configuration);
         services.TryAddSingleton<IPolicyDecisionPoint, DenyAllPolicyDecisionPoint>();
-        services.TryAddSingleton<IRevocationCheck, NoRevocations>();
+        services.AddSidecarRevocations(configuration);
         services.AddSidecarCredentials(configuration);
         services.TryAddSingleton<ITaskContextResolver, TaskGrantContextResolver>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStrippedHeaderSource, CredentialStrippedHeaderSource>());
