@@ -1,3 +1,4 @@
+using SidecarProxy.Admin.Cli;
 using SidecarProxy.Dev;
 using SidecarProxy.Hosting;
 using SidecarProxy.Policy.Cli;
@@ -18,6 +19,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == "policy")
         {
             return PolicyCommand.Run(args[1..], Console.Out, Console.Error);
+        }
+
+        if (args.Length > 0 && args[0] == AdminCommand.Name)
+        {
+            return await AdminCommand.RunAsync(args[1..], Console.Out, Console.Error);
         }
 
         try
