@@ -17,7 +17,7 @@ namespace SidecarProxy.Admin;
 /// <code>
 /// POST   /admin/revocations        role revoke           201 + the stored record
 /// GET    /admin/revocations        role read or revoke   200 {"revocations": [...]}
-/// DELETE /admin/revocations/{id}   role revoke           200 + the lifted record; 404 unknown id
+/// DELETE /admin/revocations/{id}   role revoke           200 + the lifted record; 404 unknown id (?reason= audited)
 /// </code>
 /// Callers are authenticated by their X.509-SVID, validated at the handshake with the agents' rules and trust
 /// bundles: no or a bad certificate is 401 with the agents' codes; a caller without the role is 403
@@ -137,6 +137,16 @@ internal static class AdminEndpoints
 
         var services = context.RequestServices;
         var id = context.Request.RouteValues["id"] as string ?? string.Empty;
+
+        // Optional ?reason=: why it is lifted, for the audit trail (the record's own reason otherwise).
+        var reason = context.Request.Query["reason"].ToString();
+        if (reason.Length > RevocationRequest.MaxReasonLength || reason.Any(char.IsControl))
+        {
+            await AdminProblem.WriteAsync(context, 400, "invalid_request", "Invalid request",
+                $"reason must be at most {RevocationRequest.MaxReasonLength} characters without control characters", null);
+            return;
+        }
+
         RevocationRecord? record;
         try
         {
@@ -154,7 +164,8 @@ internal static class AdminEndpoints
             return;
         }
 
-        services.GetRequiredService<AdminAudit>().Changed(context, caller.ToString(), "revocation_lifted", record, 200);
+        services.GetRequiredService<AdminAudit>().Changed(
+            context, caller.ToString(), "revocation_lifted", string.IsNullOrWhiteSpace(reason) ? record : record with { Reason = reason.Trim() }, 200);
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         await WriteJsonAsync(context, json =>
         {

@@ -52,7 +52,8 @@ internal sealed class RevocationSnapshot
             return new RevocationVerdict(exact, null);
         }
 
-        if (Find(_byTrustDomain, id.TrustDomain.Name, now, ref quarantined) is { } domain)
+        // TrustDomain.Name slices the ID (an allocation): only when some record names a trust domain.
+        if (_byTrustDomain.Count > 0 && Find(_byTrustDomain, id.TrustDomain.Name, now, ref quarantined) is { } domain)
         {
             return new RevocationVerdict(domain, null);
         }

@@ -39,7 +39,7 @@ public sealed class AdminCliTests : IAsyncLifetime
         using var agent = _bed.Bed.CreateAgentClient(victim);
         var refused = (int)(await agent.GetAsync(new Uri("/tools/plain/x", UriKind.Relative))).StatusCode;
         var id = (await _bed.ListAsync()).Single().GetProperty("id").GetString()!;
-        var lift = await RunAsync("lift", id);
+        var lift = await RunAsync("lift", id, "--reason", "false alarm");
         using var agentAfter = _bed.Bed.CreateAgentClient(victim);
 
         Assert.Equal(0, revoke.Code);
@@ -51,6 +51,8 @@ public sealed class AdminCliTests : IAsyncLifetime
         Assert.Contains("\"revocations\"", listJson.Output, StringComparison.Ordinal);
         Assert.Equal(403, refused);
         Assert.Equal(0, lift.Code);
+        var lifted = Assert.Single(await _bed.Bed.AuditLinesAsync(3), l => l.TryGetProperty("admin", out var a) && a.GetProperty("event").GetString() == "revocation_lifted");
+        Assert.Equal(("false alarm", _bed.AdminId), (lifted.GetProperty("reason").GetString(), lifted.GetProperty("spiffe_id").GetString()));
         Assert.Equal(HttpStatusCode.OK, (await agentAfter.GetAsync(new Uri("/tools/plain/x", UriKind.Relative))).StatusCode);
     }
 

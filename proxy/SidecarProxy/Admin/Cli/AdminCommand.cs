@@ -27,7 +27,7 @@ internal static class AdminCommand
         usage: SidecarProxy admin <command> --url https://HOST:PORT --cert admin.pem --key admin-key.pem --ca ca.pem [--json]
           revoke      (--spiffe-id ID | --prefix ID/ | --task TASK | --trust-domain TD) --reason TEXT [--expires-at RFC3339]
           quarantine  (--spiffe-id ID | --prefix ID/ | --task TASK | --trust-domain TD) --reason TEXT [--expires-at RFC3339]
-          lift        ID            (or --id ID)
+          lift        ID            (or --id ID) [--reason TEXT]
           list
         exit codes: 0 ok, 1 refused by the server, 2 usage error, 3 connection or TLS failure
         """;
@@ -228,9 +228,15 @@ internal static class AdminCommand
                 break;
         }
 
-        if (parsed.Command is "lift" or "list" && (parsed.Subject is not null || parsed.Reason is not null || parsed.ExpiresAt is not null))
+        if (parsed.Command is "lift" or "list" && (parsed.Subject is not null || parsed.ExpiresAt is not null))
         {
-            problem = $"{parsed.Command} takes no subject, --reason or --expires-at";
+            problem = $"{parsed.Command} takes no subject or --expires-at";
+            return false;
+        }
+
+        if (parsed.Command == "list" && parsed.Reason is not null)
+        {
+            problem = "list takes no --reason";
             return false;
         }
 
@@ -287,7 +293,8 @@ internal static class AdminCommand
             case "list":
                 return client.GetAsync(path);
             case "lift":
-                return client.DeleteAsync(new Uri(AdminEndpoints.RevocationsPath + "/" + Uri.EscapeDataString(options.Id!), UriKind.Relative));
+                var query = options.Reason is null ? string.Empty : "?reason=" + Uri.EscapeDataString(options.Reason);
+                return client.DeleteAsync(new Uri(AdminEndpoints.RevocationsPath + "/" + Uri.EscapeDataString(options.Id!) + query, UriKind.Relative));
             default:
                 var body = new MemoryStream();
                 using (var json = new Utf8JsonWriter(body))
