@@ -31,6 +31,19 @@ public sealed class AdminAccessTests(AdminBedFixture fixture) : IClassFixture<Ad
     }
 
     [Fact]
+    public async Task SvidFromAnUntrustedCa_Is401SvidUntrusted_EvenWithAnAdminId()
+    {
+        using var stranger = TestSupport.TestCa.CreateRoot("agents.test");
+        using var forged = TestProxy.CreateAgentClient(
+            _bed.AdminUrl, stranger.IssueSvid(_bed.AdminId), null, _bed.Bed.Identity.ServerCa.Certificate, out _);
+
+        var problem = await Problem.ReadAsync(await AdminBed.PostRevocationAsync(forged, Body("spiffe_id", CredentialBed.AgentId)));
+
+        Assert.Equal((401, "svid_untrusted"), (problem.Status, problem.Code));
+        Assert.DoesNotContain(await _bed.ListAsync(), r => r.GetProperty("subject").GetProperty("value").GetString() == CredentialBed.AgentId);
+    }
+
+    [Fact]
     public async Task AgentIdentity_Is403AdminForbidden_AndNothingIsStored()
     {
         using var agent = _bed.CreateAdminClient(CredentialBed.AgentId);
