@@ -10,7 +10,11 @@ namespace SidecarProxy.Pipeline;
 /// a quarantined task is recorded for the policy (<c>input.containment</c>), unless the identity already is.
 /// </summary>
 internal sealed class TaskContextMiddleware(
-    RequestDelegate next, ITaskContextResolver resolver, IRevocationCheck revocations, DenialResponder denials)
+    RequestDelegate next,
+    ITaskContextResolver resolver,
+    IRevocationCheck revocations,
+    DenialResponder denials,
+    TaskRequestRegistry? inFlight = null)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -50,6 +54,9 @@ internal sealed class TaskContextMiddleware(
         }
 
         context.Features.Set<ITaskContextFeature>(new TaskContextFeature(result.Task));
+
+        // Tracked until the response ends, so revoking the task aborts this request (see TaskRequestRegistry).
+        using var tracked = result.Task is { } current ? inFlight?.Register(current.Id, context) : null;
         await next(context);
     }
 }

@@ -8,11 +8,13 @@ namespace SidecarProxy.Revocation;
 /// <summary>
 /// Makes a new record take effect at once: a revoke closes every open agent connection it covers, whatever is in
 /// flight (an open connection otherwise keeps serving the identity it was authenticated with), and both actions
-/// purge the cached credentials of the identities or task they cover. Task records close no connection: a
-/// connection is not bound to a task, and the task's next request is refused by the task stage.
+/// purge the cached credentials of the identities or task they cover. A task revoke aborts the task's requests in
+/// flight instead (a connection is not bound to a task); the task's next request is refused by the task stage.
+/// The count returned as "closed" is connections for identity subjects and requests for a task.
 /// </summary>
 internal sealed partial class RevocationEnforcer(
     AgentConnectionRegistry connections,
+    TaskRequestRegistry taskRequests,
     CredentialCache credentials,
     SidecarMetrics metrics,
     ILogger<RevocationEnforcer> logger)
@@ -26,6 +28,10 @@ internal sealed partial class RevocationEnforcer(
         if (subject.Kind == SubjectKinds.Task)
         {
             purged = credentials.RemoveTask(subject.Value);
+            if (record.Action == RevocationActions.Revoke)
+            {
+                closed = taskRequests.AbortAll(subject.Value);
+            }
         }
         else
         {
@@ -43,6 +49,6 @@ internal sealed partial class RevocationEnforcer(
     }
 
     [LoggerMessage(EventId = 12002, Level = LogLevel.Information,
-        Message = "Revocation {RecordId} ({Action} of a {SubjectKind}) applied: {Closed} connection(s) closed, {Purged} cached credential(s) purged")]
+        Message = "Revocation {RecordId} ({Action} of a {SubjectKind}) applied: {Closed} connection(s) or task request(s) closed, {Purged} cached credential(s) purged")]
     private static partial void LogApplied(ILogger logger, string recordId, string action, string subjectKind, int closed, int purged);
 }

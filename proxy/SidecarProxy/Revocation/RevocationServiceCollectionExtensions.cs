@@ -19,6 +19,7 @@ internal static class RevocationServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, AdminOptionsValidator>());
         services.TryAddSingleton<RevocationStore>();
         services.TryAddSingleton<IRevocationCheck>(sp => sp.GetRequiredService<RevocationStore>());
+        services.TryAddSingleton<TaskRequestRegistry>();
         services.TryAddSingleton<RevocationEnforcer>();
         services.TryAddSingleton<AdminAuthorizer>();
         services.TryAddSingleton<AdminAudit>();

@@ -41,6 +41,36 @@ public sealed class ConnectionCloseTests
         Assert.Equal(HttpStatusCode.OK, (await bystander.GetAsync(new Uri("/tools/plain/y", UriKind.Relative))).StatusCode);
     }
 
+    [Fact]
+    public async Task RevokeTask_AbortsThatTasksRequestInFlight_AndNotTheAgentsOtherRequests()
+    {
+        await using var events = await StreamingUpstream.StartAsync();
+        await using var bed = await AdminBed.StartAsync(configure: s => CredentialBed.AddTool(s, "events", null, events.Url));
+        var taskId = "t-" + CredentialBed.Marker();
+        using var taskClient = bed.Bed.CreateAgentClient();
+        using var otherClient = bed.Bed.CreateAgentClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/tools/events/stream", UriKind.Relative))
+        {
+            Headers = { { "X-Task-Grant", bed.Bed.Orchestrator.Sign(CredentialBed.AgentId, taskId, DateTimeOffset.UtcNow.AddMinutes(30)) } },
+        };
+        using var response = await taskClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[256];
+        Assert.True(await stream.ReadAsync(buffer) > 0);
+        using var untasked = await otherClient.GetAsync(new Uri("/tools/events/stream", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        var untaskedStream = await untasked.Content.ReadAsStreamAsync();
+        Assert.True(await untaskedStream.ReadAsync(buffer) > 0);
+
+        var record = await bed.CreateAsync("task", taskId);
+
+        Assert.True(await ReadUntilClosedAsync(stream, buffer));
+
+        // Exactly one request was aborted: the task's, not the agent's untasked stream; the agent itself still works.
+        Assert.Equal(1, record.GetProperty("connections_closed").GetInt32());
+        using var third = bed.Bed.CreateAgentClient();
+        Assert.Equal(HttpStatusCode.OK, (await third.GetAsync(new Uri("/tools/plain/x", UriKind.Relative))).StatusCode);
+    }
+
     private static async Task<bool> ReadUntilClosedAsync(Stream stream, byte[] buffer)
     {
         try
