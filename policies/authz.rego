@@ -76,6 +76,16 @@ deny contains sprintf("%s on tool %s requires a task grant", [action, tool_id]) 
 	not has_task
 }
 
+# A quarantined caller (input.containment, set by the sidecar's admin API) may only read: every other action is
+# refused, so no write or delete scope is ever issued to it. A revoked caller never reaches the policy.
+quarantined if input.containment.state == "quarantined"
+
+deny contains sprintf("%s is quarantined (%s): only reads are allowed", [principal, input.containment.reason]) if {
+	quarantined
+	action
+	action != "read"
+}
+
 # A task grant may narrow the tools an agent uses for that task (claim "tools").
 deny contains sprintf("task %s is not allowed to use tool %s", [input.task.id, tool_id]) if {
 	has_task

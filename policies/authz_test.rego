@@ -144,3 +144,30 @@ test_missing_tool_is_denied_not_undefined if {
 	d.allowed == false
 	contains(d.reason, "request names no tool")
 }
+
+# Quarantine (input.containment): reads only, never a write scope.
+quarantine(r) := object.union(r, {"containment": {"state": "quarantined", "reason": "suspicious egress", "since": request_time}})
+
+test_quarantined_agent_may_still_read_with_read_scopes if {
+	d := authz.decision with input as quarantine(req(researcher, "GET", "github", null))
+	d.allowed == true
+	d.credential.scopes == ["contents:read", "issues:read"]
+}
+
+test_quarantined_agent_write_is_denied_even_with_task if {
+	d := authz.decision with input as quarantine(req(researcher, "POST", "github", task_in(60)))
+	d.allowed == false
+	contains(d.reason, "is quarantined (suspicious egress): only reads are allowed")
+	not d.credential
+}
+
+test_quarantined_agent_delete_is_denied if {
+	d := authz.decision with input as quarantine(req(demo_agent, "DELETE", "demo", task_in(60)))
+	d.allowed == false
+	contains(d.reason, "only reads are allowed")
+}
+
+test_containment_null_changes_nothing if {
+	d := authz.decision with input as object.union(req(researcher, "POST", "github", task_in(60)), {"containment": null})
+	d.allowed == true
+}

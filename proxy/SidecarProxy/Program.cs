@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using SidecarProxy.Admin.Cli;
 using SidecarProxy.Configuration;
 using SidecarProxy.Dev;
 using SidecarProxy.Hosting;
@@ -19,6 +20,10 @@ internal static class Program
           SidecarProxy policy test [DIR] [-v]          run the policy's test_ rules (like opa test)
           SidecarProxy policy eval [--input FILE] [--decision REF|QUERY] [DIR]
                                                        evaluate the decision, any rule or a query (like opa eval)
+          SidecarProxy task-grant --key FILE --jwks FILE --issuer ISS --sub SPIFFE_ID --task-id ID ...
+                                                       an orchestrator stand-in: mint a task grant (docs/task-grants.md)
+          SidecarProxy admin revoke|quarantine|lift|list ...
+                                                       the admin API for playbooks (docs/containment.md)
           SidecarProxy COMMAND --help                  help for a command
 
         Configuration: appsettings.json, appsettings.{Environment}.json, environment variables (Sidecar__Listen=...)
@@ -46,12 +51,17 @@ internal static class Program
 
         if (args.Length > 0 && args[0] == TaskGrantCommand.Name)
         {
-            return TaskGrantCommand.Run(args[1..], Console.Out, Console.Error);
+            return TaskGrantCommand.Run(args[1..], stdout, stderr);
         }
 
         if (args.Length > 0 && args[0] == "policy")
         {
             return PolicyCommand.Run(args[1..], stdout, stderr);
+        }
+
+        if (args.Length > 0 && args[0] == AdminCommand.Name)
+        {
+            return await AdminCommand.RunAsync(args[1..], stdout, stderr);
         }
 
         if (args.Any(a => a is "--help" or "-h" or "-?" or "help"))

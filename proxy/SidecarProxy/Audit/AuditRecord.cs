@@ -54,4 +54,32 @@ internal sealed record AuditRecord
     public double LatencyMs { get; init; }
 
     public int Status { get; init; }
+
+    /// <summary>An admin API call (revocation created, lifted, refused); absent on agent request lines.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public AdminAuditDetails? Admin { get; init; }
+}
+
+/// <summary>
+/// What an admin call changed. The line's <c>spiffe_id</c> is the caller, <c>reason</c> the operator's reason.
+/// </summary>
+internal sealed record AdminAuditDetails
+{
+    /// <summary><c>revocation_created</c>, <c>revocation_lifted</c>, <c>revocation_expired</c> or <c>admin_refused</c>.</summary>
+    public required string Event { get; init; }
+
+    public string? RevocationId { get; init; }
+
+    public string? SubjectKind { get; init; }
+
+    public string? Subject { get; init; }
+
+    /// <summary><c>revoke</c> or <c>quarantine</c>.</summary>
+    public string? Action { get; init; }
+
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    public int? ConnectionsClosed { get; init; }
+
+    public int? CredentialsPurged { get; init; }
 }

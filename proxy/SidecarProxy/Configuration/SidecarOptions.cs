@@ -13,6 +13,12 @@ internal sealed record SidecarOptions
     public MetricsOptions Metrics { get; init; } = new();
 
     public DevOptions Dev { get; init; } = new();
+
+    /// <summary><c>Sidecar:Admin</c>: the admin listener (see <c>Admin/</c>).</summary>
+    public Admin.AdminOptions Admin { get; init; } = new();
+
+    /// <summary><c>Sidecar:Revocations</c>: persistence of the revocation list.</summary>
+    public Revocation.RevocationOptions Revocations { get; init; } = new();
 }
 
 /// <summary>

@@ -110,6 +110,9 @@ internal sealed class CredentialCache : IDisposable
     /// <summary>Drops every entry of one task (task revoked).</summary>
     public int RemoveTask(string taskId) => RemoveWhere(k => string.Equals(k.TaskId, taskId, StringComparison.Ordinal));
 
+    /// <summary>Drops every entry whose key satisfies <paramref name="predicate"/> (revocation of a subtree or trust domain).</summary>
+    public int RemoveMatching(Func<CredentialCacheKey, bool> predicate) => RemoveWhere(predicate);
+
     public void Clear() => _entries.Clear();
 
     public void Dispose()

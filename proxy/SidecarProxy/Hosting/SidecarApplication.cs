@@ -107,6 +107,16 @@ internal static class SidecarApplication
         {
             // 3. Identity, policy and routes, each with every error it finds.
             errors.AddRange(StartIdentity(app.Services));
+            try
+            {
+                // Known revocations are in force before any listener accepts a connection.
+                RevocationServiceCollectionExtensions.StartRevocations(app.Services);
+            }
+            catch (StartupException ex)
+            {
+                errors.AddRange(ex.Errors);
+            }
+
             errors.AddRange(SidecarPolicyRegistration.StartPolicy(app.Services));
             try
             {
@@ -172,6 +182,7 @@ internal static class SidecarApplication
         [
             ("Sidecar:Listen", options.Listen, "https"),
             ("Sidecar:Metrics:Listen", options.Metrics.Listen, "http"),
+            ("Sidecar:Admin:Listen", options.Admin.Listen, "https"),
         ];
         if (app.Environment.IsDevelopment())
         {
@@ -248,7 +259,7 @@ internal static class SidecarApplication
         services.TryAddSingleton<SidecarMetrics>();
         services.AddSidecarPolicy(configuration);
         services.TryAddSingleton<IPolicyDecisionPoint, DenyAllPolicyDecisionPoint>();
-        services.TryAddSingleton<IRevocationCheck, NoRevocations>();
+        services.AddSidecarRevocations(configuration);
         services.AddSidecarCredentials(configuration);
         services.TryAddSingleton<ITaskContextResolver, TaskGrantContextResolver>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStrippedHeaderSource, CredentialStrippedHeaderSource>());

@@ -13,7 +13,8 @@ using SidecarProxy.Spiffe;
 namespace SidecarProxy.Hosting;
 
 /// <summary>
-/// Binds the sidecar's listeners: the agent mTLS endpoint, the plain-HTTP operations endpoint and, in
+/// Binds the sidecar's listeners: the agent mTLS endpoint, the admin mTLS endpoint when configured, the
+/// plain-HTTP operations endpoint and, in
 /// Development only, the demo upstream. Each connection is tagged with its <see cref="ListenerKind"/>.
 /// </summary>
 internal sealed class SidecarKestrelSetup(
@@ -38,6 +39,16 @@ internal sealed class SidecarKestrelSetup(
             listen.Use(CountFailedHandshakes);
             listen.UseHttps(handshake.CreateOptions());
         }, TrackAgentConnection);
+        if (sidecar.Admin.Listen is { } admin)
+        {
+            // Same handshake, trust bundles and SVID rules as agents; who may do what is checked per request.
+            Bind(kestrel, admin, "https", ListenerKind.Admin, ListenerFeature.Admin, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(handshake.CreateOptions());
+            });
+        }
+
         Bind(kestrel, sidecar.Metrics.Listen, "http", ListenerKind.Operations, ListenerFeature.Operations, _ => { });
         if (environment.IsDevelopment() && sidecar.Dev.DemoUpstream is { } demo)
         {

@@ -14,7 +14,7 @@ internal sealed class SidecarListeners
     public Uri GetUrl(ListenerKind kind)
     {
         var listen = _listeners[kind];
-        var scheme = kind == ListenerKind.Agent ? "https" : "http";
+        var scheme = kind is ListenerKind.Agent or ListenerKind.Admin ? "https" : "http";
         return new Uri($"{scheme}://{listen.IPEndPoint}/");
     }
 }

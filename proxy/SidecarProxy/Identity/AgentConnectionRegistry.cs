@@ -43,6 +43,22 @@ internal sealed class AgentConnectionRegistry
         return aborted;
     }
 
+    /// <summary>Aborts every open connection whose identity satisfies <paramref name="match"/>; returns how many.</summary>
+    public int AbortWhere(Func<SpiffeId, bool> match, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        var aborted = 0;
+        foreach (var (id, _) in _connections)
+        {
+            if (match(id))
+            {
+                aborted += AbortAll(id, reason);
+            }
+        }
+
+        return aborted;
+    }
+
     private sealed class Registration(ConcurrentDictionary<string, ConnectionContext> set, string connectionId) : IDisposable
     {
         public void Dispose() => set.TryRemove(connectionId, out _);

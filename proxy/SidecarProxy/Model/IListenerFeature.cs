@@ -11,6 +11,7 @@ internal sealed class ListenerFeature : IListenerFeature
     public static readonly ListenerFeature Agent = new(ListenerKind.Agent);
     public static readonly ListenerFeature Operations = new(ListenerKind.Operations);
     public static readonly ListenerFeature DemoUpstream = new(ListenerKind.DemoUpstream);
+    public static readonly ListenerFeature Admin = new(ListenerKind.Admin);
 
     private ListenerFeature(ListenerKind kind) => Kind = kind;
 

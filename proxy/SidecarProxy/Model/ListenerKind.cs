@@ -11,4 +11,7 @@ internal enum ListenerKind
 
     /// <summary>The Development-only echo upstream behind the demo tool.</summary>
     DemoUpstream,
+
+    /// <summary>The admin mTLS endpoint (<c>Sidecar:Admin:Listen</c>); only the admin API answers here.</summary>
+    Admin,
 }

@@ -39,6 +39,9 @@ internal sealed record PolicyRequest
     /// <summary>The verified task context, or null when the agent sent no task grant.</summary>
     public TaskContext? Task { get; init; }
 
+    /// <summary>The quarantine of the identity or task (<c>input.containment</c>), or null.</summary>
+    public Revocation.ContainmentState? Containment { get; init; }
+
     /// <summary>When the request arrived (from the injected <see cref="TimeProvider"/>).</summary>
     public required DateTimeOffset Time { get; init; }
 }

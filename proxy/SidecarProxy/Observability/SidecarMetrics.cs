@@ -107,6 +107,13 @@ internal sealed class SidecarMetrics
         AuditDropped = factory.CreateCounter(
             "sidecar_audit_records_dropped_total",
             "Audit records dropped because the writer could not keep up.");
+        RevocationsActive = factory.CreateGauge(
+            "sidecar_revocations_active",
+            "Revocation records in force, by action (revoke, quarantine).",
+            "action");
+        RevocationConnectionsClosed = factory.CreateCounter(
+            "sidecar_revocation_connections_closed_total",
+            "Open agent connections closed because their identity was revoked.");
         BuildInfo = factory.CreateGauge(
             "sidecar_build_info",
             "Build information (value is always 1).",
@@ -151,6 +158,10 @@ internal sealed class SidecarMetrics
     public Gauge TrustBundleExpiry { get; }
 
     public Counter AuditDropped { get; }
+
+    public Gauge RevocationsActive { get; }
+
+    public Counter RevocationConnectionsClosed { get; }
 
     public Gauge BuildInfo { get; }
 

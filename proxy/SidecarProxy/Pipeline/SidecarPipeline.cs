@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using SidecarProxy.Admin;
 using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
 using SidecarProxy.Health;
@@ -14,8 +15,12 @@ namespace SidecarProxy.Pipeline;
 /// ReverseProxyIEndpointRouteBuilderExtensions). Each stage either calls the next one or refuses the request
 /// through <c>DenialResponder</c>, which sets the response; YARP never forwards a request whose response is set.
 /// <code>
-/// identity -> revocation -> route -> task context -> policy -> credential (request transforms) -> forward
+/// identity -> revocation -> route -> task context (+ task revocation) -> policy -> credential (request transforms) -> forward
 /// </code>
+/// Revocation is checked twice: the identity (exact SPIFFE ID, prefix, trust domain) in the revocation stage, and
+/// the task in the task-context stage, the first that knows the task id. A quarantine found by either is passed
+/// to the policy as <c>input.containment</c>. The admin API (<c>Admin/AdminEndpoints</c>) answers only on the
+/// admin listener and never goes through these stages' agent checks.
 /// To add a stage, write a middleware that ends with <c>await next(context)</c> or a denial, and insert one line
 /// below at its place in the order. Credential injection is a YARP request transform (see
 /// <c>SidecarTransformProvider</c>), because it must act on the outgoing request after stripping.
@@ -44,9 +49,10 @@ internal static class SidecarPipeline
 
         app.MapHealthEndpoints();
         app.MapJwks().RequireListener(ListenerKind.Operations);
+        app.MapAdminEndpoints();
         app.MapReverseProxy(proxy =>
         {
-            // 4. Task context: the agent's task grant, if any.
+            // 4. Task context: the agent's task grant, if any; a revoked task is refused here.
             proxy.UseMiddleware<TaskContextMiddleware>();
 
             // 5. Policy decision.

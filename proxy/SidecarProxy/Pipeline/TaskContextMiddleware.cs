@@ -8,10 +8,15 @@ namespace SidecarProxy.Pipeline;
 
 /// <summary>
 /// Task-context stage: asks the <see cref="ITaskContextResolver"/> and records the task (or none). A revoked task
-/// is refused here, the first stage that knows the task id (the revocation stage only knows the identity).
+/// is refused here, the first stage that knows the task id (the revocation stage only knows the identity);
+/// a quarantined task is recorded for the policy (<c>input.containment</c>), unless the identity already is.
 /// </summary>
 internal sealed class TaskContextMiddleware(
-    RequestDelegate next, ITaskContextResolver resolver, IRevocationCheck revocations, DenialResponder denials)
+    RequestDelegate next,
+    ITaskContextResolver resolver,
+    IRevocationCheck revocations,
+    DenialResponder denials,
+    TaskRequestRegistry? inFlight = null)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -23,13 +28,37 @@ internal sealed class TaskContextMiddleware(
             return;
         }
 
-        if (result.Task is { } task && await revocations.IsRevokedAsync(identity, task.Id, context.RequestAborted))
+        if (result.Task is { } task)
         {
-            await denials.DenyAsync(context, DenialCode.Revoked, "this task has been revoked");
-            return;
+            RevocationVerdict verdict;
+            try
+            {
+                verdict = await revocations.CheckAsync(identity, task.Id, context.RequestAborted);
+            }
+#pragma warning disable CA1031 // Fail closed: whatever went wrong, the request is refused.
+            catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                await denials.DenyAsync(context, DenialCode.Revoked, "the revocation list could not be checked");
+                return;
+            }
+
+            if (verdict.IsRevoked)
+            {
+                await denials.DenyAsync(context, DenialCode.Revoked, "this task has been revoked");
+                return;
+            }
+
+            if (verdict.Containment is { } containment && context.Features.Get<IContainmentFeature>() is null)
+            {
+                context.Features.Set<IContainmentFeature>(new ContainmentFeature(containment));
+            }
         }
 
         context.Features.Set<ITaskContextFeature>(new TaskContextFeature(result.Task));
+
+        // Tracked until the response ends, so revoking the task aborts this request (see TaskRequestRegistry).
+        using var tracked = result.Task is { } current ? inFlight?.Register(current.Id, context) : null;
         await next(context);
     }
 }

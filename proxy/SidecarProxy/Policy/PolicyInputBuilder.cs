@@ -9,8 +9,8 @@ namespace SidecarProxy.Policy;
 
 /// <summary>
 /// Builds the policy input: shaped like the OPA-Envoy plugin's input (attributes, parsed_path,
-/// parsed_query) so that Envoy policies port with little change, plus <c>task</c>, <c>tool</c> and
-/// <c>approval</c>. The same value feeds the embedded engine directly and the OPA server as JSON.
+/// parsed_query) so that Envoy policies port with little change, plus <c>task</c>, <c>tool</c>,
+/// <c>approval</c> and <c>containment</c>. The same value feeds the embedded engine directly and the OPA server as JSON.
 /// </summary>
 internal static class PolicyInputBuilder
 {
@@ -34,6 +34,7 @@ internal static class PolicyInputBuilder
     private static readonly RegoString IdKey = new("id");
     private static readonly RegoString LabelsKey = new("labels");
     private static readonly RegoString ApprovalKey = new("approval");
+    private static readonly RegoString ContainmentKey = new("containment");
 
     /// <summary>The input for a request; <paramref name="approval"/> is <c>input.approval</c> (null when none).</summary>
     public static RegoObject Build(PolicyRequest fields, RegoValue? approval = null)
@@ -69,8 +70,16 @@ internal static class PolicyInputBuilder
             Member(SourcePrincipalKey, principal),
             Member(TaskKey, fields.Task is null ? RegoNull.Instance : TaskValue(fields.Task)),
             Member(ToolKey, ToolValue(fields.ToolId, fields.ToolLabels)),
-            Member(ApprovalKey, approval ?? RegoNull.Instance));
+            Member(ApprovalKey, approval ?? RegoNull.Instance),
+            Member(ContainmentKey, fields.Containment is { } c ? ContainmentValue(c) : RegoNull.Instance));
     }
+
+    /// <summary><c>input.containment</c>: <c>{"state": "quarantined", "reason": ..., "since": RFC 3339}</c>.</summary>
+    private static RegoObject ContainmentValue(Revocation.ContainmentState containment) =>
+        RegoObject.FromMembers(
+            Member(new RegoString("reason"), new RegoString(containment.Reason)),
+            Member(new RegoString("since"), new RegoString(Rfc3339(containment.Since))),
+            Member(new RegoString("state"), new RegoString(containment.State)));
 
     private static KeyValuePair<RegoValue, RegoValue> Member(RegoValue key, RegoValue value) => new(key, value);
 

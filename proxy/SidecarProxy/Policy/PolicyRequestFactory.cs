@@ -38,6 +38,7 @@ internal sealed class PolicyRequestFactory(StrippedHeaders stripped, TimeProvide
             Scheme = request.Scheme,
             Headers = headers,
             Task = task,
+            Containment = context.Features.Get<Revocation.IContainmentFeature>()?.State,
             Time = time.GetUtcNow(),
         };
     }

@@ -40,10 +40,23 @@ public sealed class PolicyInputBuilderTests
               "source_principal": "spiffe://agents.example.org/agent/researcher",
               "task": null,
               "tool": {"id": "github", "labels": {"risk": "write"}},
-              "approval": null
+              "approval": null,
+              "containment": null
             }
             """);
         Assert.Equal(expected, input);
+    }
+
+    [Fact]
+    public void Quarantine_IsInputContainment()
+    {
+        var since = new DateTimeOffset(2026, 11, 25, 11, 0, 0, TimeSpan.Zero);
+
+        var input = PolicyInputBuilder.Build(Fields() with { Containment = new("quarantined", "odd egress", since, "rev_1") });
+
+        Assert.Equal(
+            RegoJson.Parse("""{"state": "quarantined", "reason": "odd egress", "since": "2026-11-25T11:00:00Z"}"""),
+            input[new RegoString("containment")]);
     }
 
     [Theory]

@@ -1,0 +1,12 @@
+namespace SidecarProxy.Revocation;
+
+/// <summary>Set on a request whose identity or task is quarantined; the policy input carries it as <c>input.containment</c>.</summary>
+internal interface IContainmentFeature
+{
+    ContainmentState State { get; }
+}
+
+internal sealed class ContainmentFeature(ContainmentState state) : IContainmentFeature
+{
+    public ContainmentState State { get; } = state;
+}
