@@ -15,7 +15,14 @@ internal sealed record AuditRecord
 
     public string? SpiffeId { get; init; }
 
+    /// <summary>
+    /// The verified task id; or, when <see cref="GrantError"/> is set, the id the refused grant CLAIMED, which was
+    /// not verified (the grant's signature, issuer, lifetime or subject failed).
+    /// </summary>
     public string? TaskId { get; init; }
+
+    /// <summary>Why the task grant was refused: the stable code of the problem's <c>grant_error</c> (null otherwise).</summary>
+    public string? GrantError { get; init; }
 
     public string? Tool { get; init; }
 
