@@ -31,10 +31,10 @@ internal sealed record AuditRecord
     /// <summary>Request path; callers should leave out the query string, which may carry secrets.</summary>
     public string? Path { get; init; }
 
-    /// <summary><c>allow</c> or <c>deny</c>.</summary>
+    /// <summary><c>allow</c>, <c>deny</c>, <c>error</c>, or <c>aborted</c> (the client went away before the answer).</summary>
     public required string Decision { get; init; }
 
-    /// <summary>Policy reason or denial code.</summary>
+    /// <summary>Policy reason, denial code, or <c>client_aborted</c>.</summary>
     public string? Reason { get; init; }
 
     public string? PolicyRevision { get; init; }

@@ -21,12 +21,14 @@ internal sealed class DenialCode
     public static readonly DenialCode CredentialUnavailable = new("credential_unavailable", 503, "Credential unavailable");
     public static readonly DenialCode Revoked = new("revoked", 403, "Revoked");
     public static readonly DenialCode ApprovalRequired = new("approval_required", 403, "Approval required");
+    public static readonly DenialCode AuditUnavailable = new("audit_unavailable", 503, "Audit trail unavailable");
 
     /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
     public static readonly IReadOnlyList<DenialCode> All =
     [
         SvidMissing, SvidExpired, SvidNotYetValid, SvidUntrusted, SvidInvalidSpiffeId, SvidInvalid, UnknownTool,
         PolicyDenied, PolicyUnavailable, TaskGrantInvalid, CredentialUnavailable, Revoked, ApprovalRequired,
+        AuditUnavailable,
     ];
 
     private static readonly FrozenDictionary<string, DenialCode> ByValue =

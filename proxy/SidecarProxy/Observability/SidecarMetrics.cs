@@ -21,6 +21,9 @@ internal sealed class SidecarMetrics
     public const string SourceLabel = "source";
     public const string TrustDomainLabel = "trust_domain";
     public const string RevisionLabel = "revision";
+    public const string CodeLabel = "code";
+    public const string StageLabel = "stage";
+    public const string ActionLabel = "action";
 
     /// <summary>
     /// Latency buckets from 5 µs to 10 s. An embedded policy decision or a credential cache hit takes
@@ -107,6 +110,24 @@ internal sealed class SidecarMetrics
         AuditDropped = factory.CreateCounter(
             "sidecar_audit_records_dropped_total",
             "Audit records dropped because the writer could not keep up.");
+        AuditWriteFailures = factory.CreateCounter(
+            "sidecar_audit_records_failed_total",
+            "Audit records lost because writing them to the destination failed (disk full, unwritable, closed).");
+        AuditUnavailable = factory.CreateCounter(
+            "sidecar_audit_unavailable_total",
+            "Agent requests that arrived while the audit trail could not take their record (queue full or destination "
+            + "failing), by what Sidecar:Audit:OnFailure did: deny (refused with audit_unavailable) or serve (served anyway).",
+            ActionLabel);
+        PolicyEvalErrors = factory.CreateCounter(
+            "sidecar_policy_eval_errors_total",
+            "Policy evaluations that failed (the request was refused with policy_unavailable), by error code: the Rego "
+            + "engine's (eval_conflict_error, eval_cancel_error for a timeout, ...), decision_invalid, or engine_unavailable.",
+            CodeLabel);
+        ClientAborts = factory.CreateCounter(
+            "sidecar_client_aborts_total",
+            "Agent requests abandoned by the client (connection or stream closed) before the sidecar answered, by the "
+            + "stage that noticed (policy, pipeline). Not server errors: no 500, no error log.",
+            StageLabel);
         BuildInfo = factory.CreateGauge(
             "sidecar_build_info",
             "Build information (value is always 1).",
@@ -152,6 +173,14 @@ internal sealed class SidecarMetrics
 
     public Counter AuditDropped { get; }
 
+    public Counter AuditWriteFailures { get; }
+
+    public Counter AuditUnavailable { get; }
+
+    public Counter PolicyEvalErrors { get; }
+
+    public Counter ClientAborts { get; }
+
     public Gauge BuildInfo { get; }
 
     /// <summary>
@@ -171,6 +200,11 @@ internal sealed class SidecarMetrics
                 SvidRejections.WithLabels(code);
             }
         }
+
+        AuditUnavailable.WithLabels("deny");
+        AuditUnavailable.WithLabels("serve");
+        ClientAborts.WithLabels("policy");
+        ClientAborts.WithLabels("pipeline");
 
         foreach (var provider in providers)
         {

@@ -25,7 +25,8 @@ internal sealed class PolicyProxy : IAsyncDisposable
     public TestProxy Proxy { get; }
 
     /// <summary>Starts a sidecar with tools "demo" and "payments" and the given Sidecar:Policy settings.</summary>
-    public static async Task<PolicyProxy> StartAsync(Dictionary<string, string?> policySettings, string? trustDomain = null)
+    public static async Task<PolicyProxy> StartAsync(
+        Dictionary<string, string?> policySettings, string? trustDomain = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var td = trustDomain ?? TrustDomain;
         var root = TestCa.CreateRoot(td);
@@ -45,7 +46,7 @@ internal sealed class PolicyProxy : IAsyncDisposable
             settings[key] = value;
         }
 
-        var proxy = await TestProxy.StartAsync(identity, settings);
+        var proxy = await TestProxy.StartAsync(identity, settings, services);
         return new PolicyProxy(root, identity, upstream, proxy);
     }
 
