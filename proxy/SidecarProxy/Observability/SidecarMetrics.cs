@@ -37,6 +37,16 @@ internal sealed class SidecarMetrics
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
     ];
 
+    /// <summary>
+    /// The values of <c>sidecar_policy_eval_errors_total</c>'s code label that exist at zero from the start: the
+    /// embedded engine's evaluation error codes, an unusable decision, and an engine fault (OPA unreachable, ...).
+    /// </summary>
+    public static readonly string[] PolicyEvalErrorCodes =
+    [
+        "eval_conflict_error", "eval_type_error", "eval_builtin_error", "eval_cancel_error", "eval_internal_error",
+        "rego_recursion_error", "decision_invalid", "engine_unavailable",
+    ];
+
     public SidecarMetrics()
     {
         Registry = Metrics.NewCustomRegistry();
@@ -199,6 +209,11 @@ internal sealed class SidecarMetrics
             {
                 SvidRejections.WithLabels(code);
             }
+        }
+
+        foreach (var code in PolicyEvalErrorCodes)
+        {
+            PolicyEvalErrors.WithLabels(code);
         }
 
         AuditUnavailable.WithLabels("deny");
