@@ -10,8 +10,16 @@ internal static partial class AuditLog
     public static partial void QueueFull(ILogger logger, long dropped);
 
     [LoggerMessage(EventId = 5202, EventName = "AuditWriteFailed", Level = LogLevel.Error,
-        Message = "Audit trail write to {Destination} failed ({ExceptionType})")]
+        Message = "Audit trail write to {Destination} failed ({ExceptionType}); records are lost until a write succeeds")]
     public static partial void WriteFailed(ILogger logger, string destination, string exceptionType);
+
+    [LoggerMessage(EventId = 5204, EventName = "AuditWriteRecovered", Level = LogLevel.Information,
+        Message = "Audit trail writes to {Destination} succeed again")]
+    public static partial void WriteRecovered(ILogger logger, string destination);
+
+    [LoggerMessage(EventId = 5205, EventName = "AuditUnavailable", Level = LogLevel.Warning,
+        Message = "Audit trail unavailable ({Cause}): Sidecar:Audit:OnFailure={Action} ({Count} requests so far)")]
+    public static partial void Unavailable(ILogger logger, string cause, string action, long count);
 
     [LoggerMessage(EventId = 5203, EventName = "AuditDrained", Level = LogLevel.Information,
         Message = "Audit trail closed: {Written} records written, {Dropped} dropped")]

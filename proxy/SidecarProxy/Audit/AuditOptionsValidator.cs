@@ -26,6 +26,11 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
             errors.Add($"{AuditOptions.SectionName}:QueueCapacity must be at least 1.");
         }
 
+        if (!Enum.IsDefined(options.OnFailure))
+        {
+            errors.Add($"{AuditOptions.SectionName}:OnFailure must be deny or serve.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -17,7 +17,14 @@ internal sealed record AuditRecord
 
     public string? SpiffeId { get; init; }
 
+    /// <summary>
+    /// The verified task id; or, when <see cref="GrantError"/> is set, the id the refused grant CLAIMED, which was
+    /// not verified (the grant's signature, issuer, lifetime or subject failed).
+    /// </summary>
     public string? TaskId { get; init; }
+
+    /// <summary>Why the task grant was refused: the stable code of the problem's <c>grant_error</c> (null otherwise).</summary>
+    public string? GrantError { get; init; }
 
     public string? Tool { get; init; }
 
@@ -26,10 +33,10 @@ internal sealed record AuditRecord
     /// <summary>Request path; callers should leave out the query string, which may carry secrets.</summary>
     public string? Path { get; init; }
 
-    /// <summary><c>allow</c> or <c>deny</c>.</summary>
+    /// <summary><c>allow</c>, <c>deny</c>, <c>error</c>, or <c>aborted</c> (the client went away before the answer).</summary>
     public required string Decision { get; init; }
 
-    /// <summary>Policy reason or denial code.</summary>
+    /// <summary>Policy reason, denial code, or <c>client_aborted</c>.</summary>
     public string? Reason { get; init; }
 
     public string? PolicyRevision { get; init; }

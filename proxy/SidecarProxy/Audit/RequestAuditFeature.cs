@@ -15,4 +15,13 @@ internal sealed class RequestAuditFeature
     public DenialCode? Denial { get; set; }
 
     public IssuedCredential? Credential { get; set; }
+
+    /// <summary>The client abandoned the request before it was answered: audited as <c>aborted</c>.</summary>
+    public bool Aborted { get; set; }
+
+    /// <summary>Why the task grant was refused (<c>task_grant_expired</c>, ...): the problem's <c>grant_error</c>.</summary>
+    public string? GrantError { get; set; }
+
+    /// <summary>The task id a refused grant claims; unverified, written as <c>task_id</c> beside <see cref="GrantError"/>.</summary>
+    public string? ClaimedTaskId { get; set; }
 }

@@ -22,6 +22,7 @@ internal sealed class DenialCode
     public static readonly DenialCode Revoked = new("revoked", 403, "Revoked");
     public static readonly DenialCode ApprovalRequired = new("approval_required", 403, "Approval required");
     public static readonly DenialCode AdminForbidden = new("admin_forbidden", 403, "Not allowed on the admin API");
+    public static readonly DenialCode AuditUnavailable = new("audit_unavailable", 503, "Audit trail unavailable");
 
     /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
     public static readonly IReadOnlyList<DenialCode> All =
@@ -29,6 +30,7 @@ internal sealed class DenialCode
         SvidMissing, SvidExpired, SvidNotYetValid, SvidUntrusted, SvidInvalidSpiffeId, SvidInvalid, UnknownTool,
         PolicyDenied, PolicyUnavailable, TaskGrantInvalid, CredentialUnavailable, Revoked, ApprovalRequired,
         AdminForbidden,
+        AuditUnavailable,
     ];
 
     private static readonly FrozenDictionary<string, DenialCode> ByValue =

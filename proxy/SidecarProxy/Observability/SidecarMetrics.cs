@@ -21,6 +21,9 @@ internal sealed class SidecarMetrics
     public const string SourceLabel = "source";
     public const string TrustDomainLabel = "trust_domain";
     public const string RevisionLabel = "revision";
+    public const string CodeLabel = "code";
+    public const string StageLabel = "stage";
+    public const string ActionLabel = "action";
 
     /// <summary>
     /// Latency buckets from 5 µs to 10 s. An embedded policy decision or a credential cache hit takes
@@ -32,6 +35,16 @@ internal sealed class SidecarMetrics
     [
         0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ];
+
+    /// <summary>
+    /// The values of <c>sidecar_policy_eval_errors_total</c>'s code label that exist at zero from the start: the
+    /// embedded engine's evaluation error codes, an unusable decision, and an engine fault (OPA unreachable, ...).
+    /// </summary>
+    public static readonly string[] PolicyEvalErrorCodes =
+    [
+        "eval_conflict_error", "eval_type_error", "eval_builtin_error", "eval_cancel_error", "eval_internal_error",
+        "rego_recursion_error", "decision_invalid", "engine_unavailable",
     ];
 
     public SidecarMetrics()
@@ -114,6 +127,24 @@ internal sealed class SidecarMetrics
         RevocationConnectionsClosed = factory.CreateCounter(
             "sidecar_revocation_connections_closed_total",
             "Open agent connections closed because their identity was revoked.");
+        AuditWriteFailures = factory.CreateCounter(
+            "sidecar_audit_records_failed_total",
+            "Audit records lost because writing them to the destination failed (disk full, unwritable, closed).");
+        AuditUnavailable = factory.CreateCounter(
+            "sidecar_audit_unavailable_total",
+            "Agent requests that arrived while the audit trail could not take their record (queue full or destination "
+            + "failing), by what Sidecar:Audit:OnFailure did: deny (refused with audit_unavailable) or serve (served anyway).",
+            ActionLabel);
+        PolicyEvalErrors = factory.CreateCounter(
+            "sidecar_policy_eval_errors_total",
+            "Policy evaluations that failed (the request was refused with policy_unavailable), by error code: the Rego "
+            + "engine's (eval_conflict_error, eval_cancel_error for a timeout, ...), decision_invalid, or engine_unavailable.",
+            CodeLabel);
+        ClientAborts = factory.CreateCounter(
+            "sidecar_client_aborts_total",
+            "Agent requests abandoned by the client (connection or stream closed) before the sidecar answered, by the "
+            + "stage that noticed (policy, pipeline). Not server errors: no 500, no error log.",
+            StageLabel);
         BuildInfo = factory.CreateGauge(
             "sidecar_build_info",
             "Build information (value is always 1).",
@@ -162,6 +193,13 @@ internal sealed class SidecarMetrics
     public Gauge RevocationsActive { get; }
 
     public Counter RevocationConnectionsClosed { get; }
+    public Counter AuditWriteFailures { get; }
+
+    public Counter AuditUnavailable { get; }
+
+    public Counter PolicyEvalErrors { get; }
+
+    public Counter ClientAborts { get; }
 
     public Gauge BuildInfo { get; }
 
@@ -182,6 +220,16 @@ internal sealed class SidecarMetrics
                 SvidRejections.WithLabels(code);
             }
         }
+
+        foreach (var code in PolicyEvalErrorCodes)
+        {
+            PolicyEvalErrors.WithLabels(code);
+        }
+
+        AuditUnavailable.WithLabels("deny");
+        AuditUnavailable.WithLabels("serve");
+        ClientAborts.WithLabels("policy");
+        ClientAborts.WithLabels("pipeline");
 
         foreach (var provider in providers)
         {

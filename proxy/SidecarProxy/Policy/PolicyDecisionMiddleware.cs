@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SidecarProxy.Audit;
 using SidecarProxy.Denials;
 using SidecarProxy.Model;
+using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 
 namespace SidecarProxy.Policy;
@@ -9,7 +11,9 @@ namespace SidecarProxy.Policy;
 /// <summary>
 /// Policy stage. Fails closed: an exception from the decision point is 503 <c>policy_unavailable</c>; a denial
 /// is the decision's status (403 by default) with code <c>policy_denied</c>; a decision that requires approval
-/// is held with 403 <c>approval_required</c> until an approval stage exists to release it.
+/// is held with 403 <c>approval_required</c> until an approval stage exists to release it. A request the agent
+/// abandons while the policy is evaluated is a client abort, not a server error: nothing is forwarded, no error
+/// is logged, it is counted in <c>sidecar_client_aborts_total{stage="policy"}</c> and audited as <c>aborted</c>.
 /// </summary>
 internal sealed partial class PolicyDecisionMiddleware(
     RequestDelegate next,
@@ -17,8 +21,14 @@ internal sealed partial class PolicyDecisionMiddleware(
     PolicyRequestFactory requests,
     DenialResponder denials,
     ProxyEvents events,
+    SidecarMetrics metrics,
     ILogger<PolicyDecisionMiddleware> logger)
 {
+    /// <summary>Status recorded (metrics, audit) for a request the client abandoned; nginx's "client closed request".</summary>
+    public const int ClientClosedRequest = 499;
+
+    private readonly Prometheus.Counter.Child _aborts = metrics.ClientAborts.WithLabels("policy");
+
     public async Task InvokeAsync(HttpContext context)
     {
         var tool = context.GetTool();
@@ -30,7 +40,21 @@ internal sealed partial class PolicyDecisionMiddleware(
         {
             decision = await decisionPoint.DecideAsync(request, context.RequestAborted);
         }
-        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // Whatever the engine threw (eval_cancel_error, OperationCanceledException, ...), the agent went away.
+            _aborts.Inc();
+            MarkAborted(context);
+            LogClientAborted(logger, tool.Id, ex.GetType().Name);
+            return;
+        }
+        catch (PolicyEngineException)
+        {
+            // Counted and logged (once per distinct policy error and revision) by the decision point.
+            await denials.DenyAsync(context, DenialCode.PolicyUnavailable, "the policy decision point failed");
+            return;
+        }
+        catch (Exception ex)
         {
             LogDecisionFailed(logger, ex, tool.Id);
             await denials.DenyAsync(context, DenialCode.PolicyUnavailable, "the policy decision point failed");
@@ -59,6 +83,24 @@ internal sealed partial class PolicyDecisionMiddleware(
         await next(context);
     }
 
+    /// <summary>Records the abort for the audit and the request metrics; the client reads no answer.</summary>
+    internal static void MarkAborted(HttpContext context)
+    {
+        if (context.Features.Get<RequestAuditFeature>() is { } audit)
+        {
+            audit.Aborted = true;
+        }
+
+        if (!context.Response.HasStarted)
+        {
+            context.Response.StatusCode = ClientClosedRequest;
+        }
+    }
+
     [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Policy decision failed for tool {ToolId}; denying")]
     private static partial void LogDecisionFailed(ILogger logger, Exception exception, string toolId);
+
+    [LoggerMessage(EventId = 3002, EventName = "PolicyClientAborted", Level = LogLevel.Debug,
+        Message = "Client abandoned the request to tool {ToolId} during the policy decision ({ExceptionType})")]
+    private static partial void LogClientAborted(ILogger logger, string toolId, string exceptionType);
 }

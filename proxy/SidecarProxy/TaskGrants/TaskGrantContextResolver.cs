@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using SidecarProxy.Audit;
 using SidecarProxy.Denials;
 using SidecarProxy.Identity;
 using SidecarProxy.Model;
@@ -26,6 +27,14 @@ internal sealed class TaskGrantContextResolver(TaskGrantValidator validator) : I
         if (result.Succeeded)
         {
             return result.Task is { } task ? TaskContextResult.For(task) : TaskContextResult.None;
+        }
+
+        // The audit line says why (the same stable code as the problem's grant_error) and, when the grant parsed,
+        // which task it claimed: unverified, which the grant_error beside it makes plain.
+        if (context.Features.Get<RequestAuditFeature>() is { } audit)
+        {
+            audit.GrantError = result.Code;
+            audit.ClaimedTaskId = result.ClaimedTaskId;
         }
 
         return TaskContextResult.Deny(DenialCode.TaskGrantInvalid, "task grant rejected: " + result.Reason) with

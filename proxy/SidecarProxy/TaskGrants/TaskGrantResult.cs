@@ -9,10 +9,11 @@ namespace SidecarProxy.TaskGrants;
 /// </summary>
 internal sealed class TaskGrantResult
 {
-    private TaskGrantResult(TaskContext? task, TaskGrantFailure? failure)
+    private TaskGrantResult(TaskContext? task, TaskGrantFailure? failure, string? claimedTaskId = null)
     {
         Task = task;
         Failure = failure;
+        ClaimedTaskId = claimedTaskId;
     }
 
     /// <summary>No grant was sent and none is required: <c>input.task</c> is null.</summary>
@@ -21,6 +22,12 @@ internal sealed class TaskGrantResult
     public TaskContext? Task { get; }
 
     public TaskGrantFailure? Failure { get; }
+
+    /// <summary>
+    /// For a rejected grant that could be parsed: the task id it claims (<c>task_id</c>, else <c>jti</c>), read
+    /// WITHOUT trusting it (the grant failed verification), for the audit trail only. Never used for decisions.
+    /// </summary>
+    public string? ClaimedTaskId { get; }
 
     public bool Succeeded => Failure is null;
 
@@ -41,6 +48,9 @@ internal sealed class TaskGrantResult
     public static TaskGrantResult Valid(TaskContext task) => new(task ?? throw new ArgumentNullException(nameof(task)), null);
 
     public static TaskGrantResult Fail(TaskGrantFailure failure) => new(null, failure);
+
+    /// <summary>A failure of a grant that parsed, with the task id it claims (unverified; see <see cref="ClaimedTaskId"/>).</summary>
+    public static TaskGrantResult Fail(TaskGrantFailure failure, string? claimedTaskId) => new(null, failure, claimedTaskId);
 
     public static string ReasonOf(TaskGrantFailure failure) => failure switch
     {

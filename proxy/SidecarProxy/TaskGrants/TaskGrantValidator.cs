@@ -19,6 +19,9 @@ internal sealed class TaskGrantValidator
 {
     public const string HeaderName = "X-Task-Grant";
 
+    /// <summary>Longest claimed task id of a rejected grant the audit keeps; a longer one is abuse, not an id.</summary>
+    public const int MaxClaimedTaskIdLength = 128;
+
     /// <summary>RS/PS/ES only: "none" and HMAC (which a public key could be abused to forge) are never accepted.</summary>
     public static readonly FrozenSet<string> AllowedAlgorithms = new[]
     {
@@ -82,19 +85,19 @@ internal sealed class TaskGrantValidator
 
         if (!AllowedAlgorithms.Contains(token.Alg ?? string.Empty))
         {
-            return Reject(agentSpiffeId, TaskGrantFailure.AlgorithmNotAllowed);
+            return Reject(agentSpiffeId, TaskGrantFailure.AlgorithmNotAllowed, token);
         }
 
         var failure = await VerifySignatureAndIssuerAsync(token, cancellationToken);
         if (failure is { } f)
         {
-            return Reject(agentSpiffeId, f);
+            return Reject(agentSpiffeId, f, token);
         }
 
         failure = CheckLifetime(token) ?? CheckSubject(token, agentSpiffeId);
         if (failure is { } g)
         {
-            return Reject(agentSpiffeId, g);
+            return Reject(agentSpiffeId, g, token);
         }
 
         var taskId = StringClaim(token, "task_id") ?? StringClaim(token, "jti");
@@ -106,7 +109,7 @@ internal sealed class TaskGrantValidator
         var claims = ReadClaims(token);
         if (claims is null)
         {
-            return Reject(agentSpiffeId, TaskGrantFailure.Malformed);
+            return Reject(agentSpiffeId, TaskGrantFailure.Malformed, token);
         }
 
         var expiresAt = new DateTimeOffset(token.ValidTo, TimeSpan.Zero);
@@ -224,9 +227,29 @@ internal sealed class TaskGrantValidator
         }
     }
 
-    private TaskGrantResult Reject(string agentSpiffeId, TaskGrantFailure failure)
+    private TaskGrantResult Reject(string agentSpiffeId, TaskGrantFailure failure, JsonWebToken? parsed = null)
     {
         TaskGrantLog.Rejected(_logger, agentSpiffeId, TaskGrantResult.CodeOf(failure));
-        return TaskGrantResult.Fail(failure);
+        return TaskGrantResult.Fail(failure, parsed is null ? null : ClaimedTaskId(parsed));
+    }
+
+    /// <summary>
+    /// The task id a rejected grant claims, for the audit trail only: read from the unverified payload, and kept
+    /// only when it looks like an id (bounded length, no control characters), so a forged grant cannot write
+    /// arbitrary text into the trail. Never the grant, never another claim.
+    /// </summary>
+    private static string? ClaimedTaskId(JsonWebToken token)
+    {
+        string? id;
+        try
+        {
+            id = StringClaim(token, "task_id") ?? StringClaim(token, "jti");
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or JsonException)
+        {
+            return null;
+        }
+
+        return id is { Length: <= MaxClaimedTaskIdLength } && !id.Any(char.IsControl) ? id : null;
     }
 }

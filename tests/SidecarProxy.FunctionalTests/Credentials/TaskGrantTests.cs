@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using SidecarProxy.Model;
 using SidecarProxy.TestSupport;
 using SidecarProxy.Policy;
@@ -89,6 +90,86 @@ public sealed class TaskGrantTests(CredentialBedFixture fixture) : IClassFixture
         Assert.DoesNotContain(grant, problem.Body.GetRawText(), StringComparison.Ordinal);
         Assert.DoesNotContain(Bed.Policy.Requests, r => r.Path.Contains(marker, StringComparison.Ordinal));
         Assert.Empty(Bed.UpstreamRequestsFor(marker));
+    }
+
+    /// <summary>
+    /// The audit line of a refused grant says why (grant_error, the problem's code) and, when the grant parsed, which
+    /// task it claimed (task_id beside grant_error: unverified); never the grant itself.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BadGrants))]
+    public async Task BadGrant_AuditLineCarriesGrantErrorAndClaimedTaskId(string kind, string grantError)
+    {
+        var marker = CredentialBed.Marker();
+        Bed.Policy.Decide = _ => PolicyDecision.Allow();
+        var valid = DateTimeOffset.UtcNow.AddMinutes(10);
+        var claimed = "claimed-" + marker;
+        using var forger = new GrantSigner(CredentialBed.GrantIssuer, Bed.Orchestrator.KeyId);
+        var grant = kind switch
+        {
+            "expired" => Bed.Orchestrator.Sign(CredentialBed.AgentId, claimed, DateTimeOffset.UtcNow.AddMinutes(-5)),
+            "wrong-issuer" => Bed.Orchestrator.Sign(CredentialBed.AgentId, claimed, valid, issuer: "https://elsewhere.test"),
+            "wrong-signature" => forger.Sign(CredentialBed.AgentId, claimed, valid),
+            "alg-none" => Bed.Orchestrator.Unsigned(CredentialBed.AgentId, claimed, valid),
+            "other-agent" => Bed.Orchestrator.Sign(CredentialBed.OtherAgentId, claimed, valid),
+            _ => "not-a-jwt",
+        };
+        using var client = Bed.CreateAgentClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/tools/plain/{marker}", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("X-Task-Grant", grant);
+
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+
+        var line = await AuditLineForAsync(marker);
+        Assert.Equal("deny", line.GetProperty("decision").GetString());
+        Assert.Equal("task_grant_invalid", line.GetProperty("reason").GetString());
+        Assert.Equal(grantError, line.GetProperty("grant_error").GetString());
+        Assert.Equal(401, line.GetProperty("status").GetInt32());
+        if (kind == "garbage")
+        {
+            Assert.Equal(JsonValueKind.Null, line.GetProperty("task_id").ValueKind);
+        }
+        else
+        {
+            Assert.Equal(claimed, line.GetProperty("task_id").GetString());
+        }
+
+        Assert.DoesNotContain(grant, Bed.AuditText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ValidGrant_AuditLineHasVerifiedTaskIdAndNoGrantError()
+    {
+        var marker = CredentialBed.Marker();
+        Bed.Policy.Decide = _ => PolicyDecision.Allow();
+        using var client = Bed.CreateAgentClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/tools/plain/{marker}", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("X-Task-Grant", Bed.Orchestrator.Sign(CredentialBed.AgentId, "t-" + marker, DateTimeOffset.UtcNow.AddMinutes(5)));
+
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var line = await AuditLineForAsync(marker);
+        Assert.Equal("t-" + marker, line.GetProperty("task_id").GetString());
+        Assert.Equal(JsonValueKind.Null, line.GetProperty("grant_error").ValueKind);
+    }
+
+    private async Task<JsonElement> AuditLineForAsync(string marker)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var lines = await Bed.AuditLinesAsync(0);
+            var mine = lines.Where(l => l.GetProperty("path").GetString()?.Contains(marker, StringComparison.Ordinal) == true).ToList();
+            if (mine.Count > 0)
+            {
+                return Assert.Single(mine);
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new Xunit.Sdk.XunitException("no audit line for " + marker);
     }
 
     [Fact]

@@ -60,6 +60,11 @@ public sealed class MetricsEndpointTests
         Assert.Equal(0, scrape["sidecar_identity_reload_failures_total{source=\"files\"}"]);
         Assert.Equal(0, scrape["sidecar_policy_reload_failures_total"]);
         Assert.Equal(0, scrape["sidecar_audit_records_dropped_total"]);
+        Assert.Equal(0, scrape["sidecar_audit_records_failed_total"]);
+        Assert.Equal(0, scrape["sidecar_audit_unavailable_total{action=\"deny\"}"]);
+        Assert.Equal(0, scrape["sidecar_audit_unavailable_total{action=\"serve\"}"]);
+        Assert.Equal(0, scrape["sidecar_client_aborts_total{stage=\"policy\"}"]);
+        Assert.Equal(0, scrape["sidecar_policy_eval_errors_total{code=\"eval_conflict_error\"}"]);
         Assert.Single(scrape.Series, s => s.Key.StartsWith("sidecar_build_info{", StringComparison.Ordinal) && s.Value == 1);
         Assert.True(scrape["process_cpu_seconds_total"] > 0);
     }

@@ -71,6 +71,27 @@ public sealed class TaskGrantValidatorTests : IDisposable
         Assert.Equal("jti-42", result.Task!.Claims["jti"].GetString());
     }
 
+    [Fact]
+    public async Task RejectedGrant_ClaimedTaskIdIsKeptOnlyWhenItLooksLikeAnId()
+    {
+        await using var host = Host();
+        var now = host.Time.GetUtcNow();
+
+        var expired = await host.Validator.ValidateAsync(_orchestrator.Sign(Agent, now - TimeSpan.FromHours(1)), Agent, default);
+        var otherAgent = await host.Validator.ValidateAsync(_orchestrator.Sign(Agent, now, jti: "j-1", taskId: null), "spiffe://agents.example.org/agent/other", default);
+        var tooLong = await host.Validator.ValidateAsync(
+            _orchestrator.Sign(Agent, now - TimeSpan.FromHours(1), taskId: new string('x', TaskGrantValidator.MaxClaimedTaskIdLength + 1)), Agent, default);
+        var control = await host.Validator.ValidateAsync(_orchestrator.Sign(Agent, now - TimeSpan.FromHours(1), taskId: "t\nforged line"), Agent, default);
+        var garbage = await host.Validator.ValidateAsync("not-a-jwt", Agent, default);
+
+        Assert.Equal((TaskGrantFailure.Expired, "t-7f3c"), (expired.Failure, expired.ClaimedTaskId));
+        Assert.Null(expired.Task);
+        Assert.Equal((TaskGrantFailure.SubjectMismatch, "j-1"), (otherAgent.Failure, otherAgent.ClaimedTaskId));
+        Assert.Equal((TaskGrantFailure.Expired, null), (tooLong.Failure, tooLong.ClaimedTaskId));
+        Assert.Equal((TaskGrantFailure.Expired, null), (control.Failure, control.ClaimedTaskId));
+        Assert.Equal((TaskGrantFailure.Malformed, null), (garbage.Failure, garbage.ClaimedTaskId));
+    }
+
     public static TheoryData<string, string, string> Rejections => new()
     {
         { "expired", nameof(TaskGrantFailure.Expired), "expired" },

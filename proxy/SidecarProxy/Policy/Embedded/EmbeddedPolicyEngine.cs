@@ -88,9 +88,30 @@ internal sealed partial class EmbeddedPolicyEngine : IPolicyEngine, IDisposable
         }
         catch (RegoEvaluationException e)
         {
-            // The code (eval_conflict_error, eval_cancel_error, ...) is safe to surface; the message may quote input.
-            throw new PolicyEngineException("policy evaluation failed: " + e.Code);
+            // The located message (file:line: code: message, as `policy eval` prints it) becomes the exception's
+            // message; the Rego exception stays inside for its code. See LocatedMessage for what is left out.
+            throw new PolicyEngineException(LocatedMessage(e), e);
         }
+    }
+
+    /// <summary>
+    /// The evaluation error as <c>policy eval</c> prints it, <c>conflict.rego:5: eval_conflict_error: complete rules
+    /// must not produce multiple outputs</c>, safe to log: the engine's messages are fixed texts and rule names, except
+    /// a builtin's own error (strict builtin errors only), which may quote the input and is cut after the builtin's name.
+    /// </summary>
+    internal static string LocatedMessage(RegoEvaluationException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var message = e.Message;
+        if (e.Code is "eval_builtin_error" or "eval_type_error")
+        {
+            // "{file}:{line}: {code}: {builtin}: {builtin's message}"
+            var code = message.IndexOf(e.Code + ": ", StringComparison.Ordinal);
+            var builtinEnd = code < 0 ? -1 : message.IndexOf(": ", code + e.Code.Length + 2, StringComparison.Ordinal);
+            message = builtinEnd < 0 ? (code < 0 ? e.Code : message[..(code + e.Code.Length)]) : message[..builtinEnd];
+        }
+
+        return message.Contains(e.Code, StringComparison.Ordinal) ? message : e.Code + ": " + message;
     }
 
     /// <summary>Reloads now (also called by the watcher and the poll). Returns true when the new policy took effect.</summary>
