@@ -52,7 +52,7 @@ public class MetricsBenchmarks
         var start = Stopwatch.GetTimestamp();
         var tool = _series.Tool("demo");
         tool.UpstreamDuration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        tool.Requests(Decisions.Allow, 200).Inc();
+        tool.Requests(Verdicts.Allow, 200).Inc();
         tool.RequestDuration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 

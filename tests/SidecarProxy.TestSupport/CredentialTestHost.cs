@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
+using SidecarProxy.Model;
 using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.TestSupport;
 
-/// <summary>The DI container AddSidecarCredentials builds, with a manual clock and captured logs.</summary>
+/// <summary>The DI container AddSidecarCredentials and AddSidecarAudit build, with a manual clock and captured logs.</summary>
 public sealed class CredentialTestHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
@@ -22,6 +24,7 @@ public sealed class CredentialTestHost : IAsyncDisposable
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton<ISidecarIdentity>(new FixedSidecarIdentity(SidecarId));
         services.AddSidecarCredentials(configuration);
+        services.AddSidecarAudit(configuration);
         _services = services.BuildServiceProvider();
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Audit;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Revocation;
 using SidecarProxy.Spiffe;
@@ -18,7 +19,7 @@ internal sealed class AdminAudit(AuditWriter writer, SidecarMetrics metrics, Tim
             TaskId = record.Subject.Kind == SubjectKinds.Task ? record.Subject.Value : null,
             Method = context?.Request.Method,
             Path = context?.Request.Path.Value,
-            Decision = "allow",
+            Decision = Verdicts.Allow,
             Reason = record.Reason,
             Status = status,
             Admin = new AdminAuditDetails
@@ -42,7 +43,7 @@ internal sealed class AdminAudit(AuditWriter writer, SidecarMetrics metrics, Tim
             SpiffeId = caller,
             Method = context.Request.Method,
             Path = context.Request.Path.Value,
-            Decision = "deny",
+            Decision = Verdicts.Deny,
             Reason = code,
             Status = status,
             Admin = new AdminAuditDetails { Event = "admin_refused" },

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using SidecarProxy.Configuration;
 using SidecarProxy.Identity;
 using SidecarProxy.Spiffe;
 
@@ -10,10 +9,10 @@ internal sealed class AdminAuthorizer
 {
     private readonly (AdminPrincipalPattern Pattern, HashSet<string> Roles)[] _principals;
 
-    public AdminAuthorizer(IOptions<SidecarOptions> options)
+    public AdminAuthorizer(IOptions<AdminOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _principals = [.. options.Value.Admin.Principals
+        _principals = [.. options.Value.Principals
             .Select(p => (AdminPrincipalPattern.TryCreate(p.Id, out _), p.Roles))
             .Where(p => p.Item1 is not null)
             .Select(p => (p.Item1!, new HashSet<string>(p.Roles, StringComparer.Ordinal)))];

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using SidecarProxy.Denials;
 using SidecarProxy.Hosting;
 using SidecarProxy.Identity;
 using SidecarProxy.Model;
+using SidecarProxy.Policy;
 using SidecarProxy.Revocation;
 using SidecarProxy.Spiffe;
 

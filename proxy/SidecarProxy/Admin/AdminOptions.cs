@@ -6,6 +6,8 @@ namespace SidecarProxy.Admin;
 /// </summary>
 internal sealed record AdminOptions
 {
+    public const string SectionName = "Sidecar:Admin";
+
     /// <summary><c>https://</c>, an IP literal or <c>localhost</c>, and a port of its own. Null: not bound.</summary>
     public string? Listen { get; init; }
 

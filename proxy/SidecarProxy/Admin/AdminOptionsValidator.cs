@@ -3,34 +3,19 @@ using SidecarProxy.Configuration;
 
 namespace SidecarProxy.Admin;
 
-/// <summary>Checks <c>Sidecar:Admin</c> and <c>Sidecar:Revocations</c>; every error names its key.</summary>
-internal sealed class AdminOptionsValidator : IValidateOptions<SidecarOptions>
+/// <summary>Checks <c>Sidecar:Admin</c>; every error names its key. Port clashes with the other listeners are checked with them (<c>SidecarOptionsValidator</c>).</summary>
+internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
 {
-    public ValidateOptionsResult Validate(string? name, SidecarOptions options)
+    public ValidateOptionsResult Validate(string? name, AdminOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        var admin = options.Admin;
+        var admin = options;
         if (admin.Listen is not null)
         {
-            if (!ListenAddress.TryParse(admin.Listen, "https", out var address))
+            if (!ListenAddress.TryParse(admin.Listen, "https", out _))
             {
                 errors.Add($"Sidecar:Admin:Listen must be an https:// URL with an IP address or localhost and a port (got '{admin.Listen}')");
-            }
-            else if (address!.Port != 0)
-            {
-                foreach (var (key, url) in new[]
-                {
-                    ("Sidecar:Listen", (string?)options.Listen),
-                    ("Sidecar:Metrics:Listen", options.Metrics.Listen),
-                    ("Sidecar:Dev:DemoUpstream", options.Dev.DemoUpstream),
-                })
-                {
-                    if (Uri.TryCreate(url, UriKind.Absolute, out var other) && other.Port == address.Port)
-                    {
-                        errors.Add($"Sidecar:Admin:Listen and {key} must use different ports (both use {address.Port})");
-                    }
-                }
             }
 
             if (admin.Principals.Count == 0)
@@ -58,20 +43,6 @@ internal sealed class AdminOptionsValidator : IValidateOptions<SidecarOptions>
                 {
                     errors.Add($"Sidecar:Admin:Principals:{i}:Roles:{j} '{principal.Roles[j]}' is not a role ({string.Join(", ", AdminRoles.All)})");
                 }
-            }
-        }
-
-        var statePath = options.Revocations.StatePath;
-        if (statePath is not null)
-        {
-            var directory = string.IsNullOrWhiteSpace(statePath) ? null : Path.GetDirectoryName(Path.GetFullPath(statePath));
-            if (directory is null || !Directory.Exists(directory))
-            {
-                errors.Add($"Sidecar:Revocations:StatePath: the directory of '{statePath}' does not exist");
-            }
-            else if (Directory.Exists(statePath))
-            {
-                errors.Add($"Sidecar:Revocations:StatePath: '{statePath}' is a directory; name a file");
             }
         }
 

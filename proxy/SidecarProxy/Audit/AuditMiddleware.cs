@@ -64,22 +64,24 @@ internal sealed class AuditMiddleware
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var kind = context.Features.Get<IListenerFeature>()?.Kind ?? ListenerKind.Agent;
-        var identity = context.Features.Get<IPeerIdentityFeature>()?.Result.Identity;
-        if (kind != ListenerKind.Agent || identity is null)
+        var identity = context.FindPeerIdentity();
+        if (!context.IsAgentRequest() || identity is null)
         {
             await _next(context);
             return;
         }
 
-        var audit = new RequestAuditFeature();
-        context.Features.Set(audit);
-        var receivedAt = _time.GetUtcNow();
-        var started = _time.GetTimestamp();
+        // The first stage started the outcome; a pipeline assembled without it (a test of this stage) starts it here.
+        var outcome = context.FindOutcome();
+        if (outcome is null)
+        {
+            outcome = new RequestOutcome(_time.GetTimestamp(), _time.GetUtcNow());
+            context.Features.Set(outcome);
+        }
 
         // Reserved before anything is decided or forwarded, so that OnFailure=deny can still refuse.
         var reserved = _writer.TryReserve();
-        var failed = true;
+        var threw = true;
         try
         {
             if (!reserved || _writer.IsFaulted)
@@ -94,26 +96,24 @@ internal sealed class AuditMiddleware
                 if (_onFailure == AuditFailureMode.Deny)
                 {
                     await _denials.DenyAsync(context, DenialCode.AuditUnavailable, "the audit trail is unavailable; the request was not forwarded");
-                    failed = false;
+                    threw = false;
                     return;
                 }
             }
 
             await _next(context);
-            failed = false;
+            threw = false;
         }
         catch (Exception) when (context.RequestAborted.IsCancellationRequested)
         {
             // The agent went away and whatever was waiting for it threw: not a server error, and nobody to answer.
             _aborts.Inc();
-            Policy.PolicyDecisionMiddleware.MarkAborted(context);
-            failed = false;
+            outcome.Abort(context.Response);
+            threw = false;
         }
         finally
         {
-            // An exception that escapes the pipeline becomes a 500 (or an aborted connection) after this point.
-            var status = failed && !context.Response.HasStarted ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
-            var record = Build(context, identity, audit, receivedAt, _time.GetElapsedTime(started), status);
+            var record = Build(context, identity, outcome, outcome.FinalStatus(context.Response, threw));
             if (!(reserved ? _writer.WriteReserved(record) : _writer.TryWrite(record)))
             {
                 _metrics.AuditDropped.Inc();
@@ -124,36 +124,35 @@ internal sealed class AuditMiddleware
     /// <summary>The reason of a record whose decision is <c>aborted</c>.</summary>
     public const string ClientAbortedReason = "client_aborted";
 
-    private AuditRecord Build(
-        HttpContext context, PeerIdentity identity, RequestAuditFeature audit, DateTimeOffset receivedAt, TimeSpan latency, int status)
+    private AuditRecord Build(HttpContext context, PeerIdentity identity, RequestOutcome outcome, int status)
     {
-        var decision = context.Features.Get<IPolicyDecisionFeature>()?.Decision;
-        var policySpoke = audit.Denial is null
-            || ReferenceEquals(audit.Denial, DenialCode.PolicyDenied)
-            || ReferenceEquals(audit.Denial, DenialCode.ApprovalRequired);
+        var decision = context.FindDecision();
+        var policySpoke = outcome.Denial is null
+            || ReferenceEquals(outcome.Denial, DenialCode.PolicyDenied)
+            || ReferenceEquals(outcome.Denial, DenialCode.ApprovalRequired);
         var record = new AuditRecord
         {
-            Time = receivedAt,
+            Time = outcome.ReceivedAt,
             RequestId = context.TraceIdentifier,
             DecisionId = decision?.DecisionId,
             SpiffeId = identity.SpiffeId.ToString(),
-            TaskId = context.Features.Get<ITaskContextFeature>()?.Task?.Id ?? audit.ClaimedTaskId,
-            GrantError = audit.GrantError,
-            Tool = context.Features.Get<IToolFeature>()?.Tool.Id,
+            TaskId = context.FindTask()?.Id ?? outcome.ClaimedTaskId,
+            GrantError = outcome.GrantError,
+            Tool = context.FindTool()?.Id,
             Method = context.Request.Method,
 
             // Path only: a query string may carry secrets.
             Path = context.Request.Path.Value,
-            Decision = audit.Aborted ? "aborted" : audit.Denial is not null ? "deny" : decision is { Allowed: true } ? "allow" : "error",
-            Reason = audit.Aborted ? ClientAbortedReason : policySpoke && decision?.Reason is { } reason ? reason : audit.Denial?.Value,
+            Decision = outcome.Verdict,
+            Reason = outcome.Aborted ? ClientAbortedReason : policySpoke && decision?.Reason is { } reason ? reason : outcome.Denial?.Value,
             PolicyRevision = decision?.PolicyRevision,
             Scopes = decision?.Scopes,
             TtlSeconds = decision?.CredentialTtl?.TotalSeconds,
-            LatencyMs = Math.Round(latency.TotalMilliseconds, 3),
+            LatencyMs = Math.Round(_time.GetElapsedTime(outcome.StartTimestamp).TotalMilliseconds, 3),
             Status = status,
         };
 
-        return audit.Credential is { } credential
+        return outcome.Credential is { } credential
             ? record.WithCredential(credential, decision?.Scopes ?? [], _time.GetUtcNow())
             : record;
     }

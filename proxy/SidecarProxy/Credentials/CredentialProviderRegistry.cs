@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Credentials;
 

@@ -3,18 +3,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SidecarProxy.Audit;
-using SidecarProxy.Identity;
-using SidecarProxy.TaskGrants;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Credentials;
 
-/// <summary>Registers credentials, task grants and the audit trail.</summary>
+/// <summary>Registers the credential providers, their cache and broker, and the JWKS of minted tokens.</summary>
 internal static class CredentialsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="CredentialBroker"/>, <see cref="TaskGrantValidator"/>, <see cref="AuditWriter"/> (also as
-    /// a hosted service that drains on stop), <see cref="JwksDocumentBuilder"/> and their options, validated at
+    /// Adds <see cref="CredentialBroker"/>, <see cref="JwksDocumentBuilder"/> and their options, validated at
     /// start-up with every error listed.
     /// </summary>
     public static IServiceCollection AddSidecarCredentials(this IServiceCollection services, IConfiguration configuration)
@@ -34,7 +31,8 @@ internal static class CredentialsServiceCollectionExtensions
         services.AddHttpClient(TokenEndpointClient.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(1))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
             .RedactLoggedHeaders(_ => true);
-        services.TryAddSingleton<ISidecarIdentity>(sp => new ServerCertificateSidecarIdentity(sp.GetService<IIdentityMaterialSource>()));
+        // Without the identity component (which registers the serving SVID's ID), minted tokens need an explicit Issuer.
+        services.TryAddSingleton<ISidecarIdentity>(new NoSidecarIdentity());
         services.TryAddSingleton<SigningKeyRegistry>();
         services.TryAddSingleton<JwksDocumentBuilder>();
         services.TryAddSingleton<TokenEndpointClient>();
@@ -44,9 +42,6 @@ internal static class CredentialsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<CredentialsOptions>>().Value.CacheMaxEntries,
             sp.GetRequiredService<ILogger<CredentialCache>>()));
         services.TryAddSingleton<CredentialBroker>();
-
-        services.AddSidecarTaskGrants(configuration);
-        services.AddSidecarAudit(configuration);
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Credentials;
 
@@ -24,6 +25,10 @@ internal sealed record IssuedCredential(
     string ProviderName,
     CredentialKind ProviderKind)
 {
+    /// <summary>What the audit trail may keep of this credential: everything but its value.</summary>
+    public CredentialIssue ToIssue() =>
+        new(ProviderName, CredentialKindNames.ToName(ProviderKind), Fingerprint, JustInTime, CacheHit, ExpiresAt);
+
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append("HeaderName = ").Append(HeaderName)

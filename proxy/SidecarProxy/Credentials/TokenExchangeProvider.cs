@@ -1,3 +1,4 @@
+using SidecarProxy.Model;
 using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Credentials;

@@ -1,16 +1,15 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Model;
-using SidecarProxy.Pipeline;
-using SidecarProxy.Routing;
+using SidecarProxy.Observability;
 
 namespace SidecarProxy.Denials;
 
 /// <summary>
-/// The one way a pipeline stage refuses a request: raises the denial event (metrics, audit) and writes the
-/// problem document. A stage that calls this must not call the next stage; the response is then set, so
-/// YARP does not forward either.
+/// The one way a stage refuses a request: counts the denial, records it on the request's <see cref="RequestOutcome"/>
+/// (which the audit trail and the request metrics read when the request ends) and writes the problem document. A stage
+/// that calls this must not call the next stage; the response is then set, so YARP does not forward either.
 /// </summary>
-internal sealed class DenialResponder(ProxyEvents events)
+internal sealed class DenialResponder(SeriesCache series)
 {
     public Task DenyAsync(
         HttpContext context,
@@ -20,7 +19,14 @@ internal sealed class DenialResponder(ProxyEvents events)
         IReadOnlyDictionary<string, string>? extensions = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        events.RequestDenied(context, code, context.Features.Get<IToolFeature>()?.Tool.Id);
+        ArgumentNullException.ThrowIfNull(code);
+        series.Denials(code).Inc();
+        if (code.IsSvidRejection)
+        {
+            series.SvidRejections(code).Inc();
+        }
+
+        context.FindOutcome()?.Deny(code);
         return ProblemWriter.WriteAsync(context, code, detail, status, extensions);
     }
 }

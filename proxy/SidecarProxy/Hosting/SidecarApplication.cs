@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SidecarProxy.Admin;
 using SidecarProxy.Audit;
 using SidecarProxy.Configuration;
 using SidecarProxy.Credentials;
@@ -217,7 +218,7 @@ internal static class SidecarApplication
     {
         var configuration = builder.Configuration;
         var defaults = new Dictionary<string, string?>();
-        var socket = Environment.GetEnvironmentVariable("SPIFFE_ENDPOINT_SOCKET");
+        var socket = WorkloadApiOptions.EndpointSocketFromEnvironment();
         var identity = configuration.GetSection("Sidecar:Identity");
         var hasFiles = identity["ServerCertificate"] is not null || identity["ServerKey"] is not null
             || identity.GetSection("TrustBundles").GetChildren().Any();
@@ -247,6 +248,7 @@ internal static class SidecarApplication
         }
     }
 
+    // Each concern registers itself; this is the one list of them, and of the wiring that belongs to no concern.
     private static void AddSidecarServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SidecarOptions>()
@@ -256,65 +258,31 @@ internal static class SidecarApplication
 
         // Seams: TryAdd, so whatever was registered before (tests, other components) wins.
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<SidecarMetrics>();
+        services.AddSidecarObservability();
+        services.AddSidecarIdentity(configuration);
         services.AddSidecarPolicy(configuration);
-        services.TryAddSingleton<IPolicyDecisionPoint, DenyAllPolicyDecisionPoint>();
         services.AddSidecarRevocations(configuration);
+        services.AddSidecarAdmin(configuration);
+        services.AddSidecarTaskGrants(configuration);
         services.AddSidecarCredentials(configuration);
+        services.AddSidecarAudit(configuration);
+
+        // The pipeline's own pieces (see SidecarPipeline for their order).
         services.TryAddSingleton<ITaskContextResolver, TaskGrantContextResolver>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStrippedHeaderSource, CredentialStrippedHeaderSource>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProxyEvents, AuditProxyEvents>());
-
-        AddIdentitySource(services, configuration);
-        services.TryAddSingleton<IIdentityMaterialSource, UnavailableIdentityMaterialSource>();
-        services.AddSingleton<X509SvidValidator>();
-        services.AddSingleton<AgentTlsHandshake>();
-        services.AddSingleton<SidecarListeners>();
-        services.AddSingleton<AgentConnectionRegistry>();
-        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, SidecarKestrelSetup>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
-
-        services.AddSidecarObservability();
-        services.AddSingleton<ProxyEvents>();
         services.AddSingleton<DenialResponder>();
         services.AddSingleton<StrippedHeaders>();
         services.AddSingleton<PolicyRequestFactory>();
-        services.AddSingleton<IReadinessCheck, IdentityReadinessCheck>();
+
+        // Listeners.
+        services.AddSingleton<SidecarListeners>();
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, SidecarKestrelSetup>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
 
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddTransforms<SidecarTransformProvider>()
             .AddTransforms<CredentialTransformProvider>();
-    }
-
-    private static void AddIdentitySource(IServiceCollection services, IConfiguration configuration)
-    {
-        var identity = configuration.GetSection("Sidecar:Identity").Get<IdentityOptions>() ?? new IdentityOptions();
-        if (!identity.UsesFiles)
-        {
-            // Files win when both are configured: an explicit file layout is a deliberate operator choice,
-            // while SPIFFE_ENDPOINT_SOCKET may merely be inherited from the pod's environment.
-            if (WorkloadApiServiceCollectionExtensions.IsWorkloadApiConfigured(configuration))
-            {
-                services.AddWorkloadApiIdentity(configuration);
-            }
-
-            return;
-        }
-
-        services.TryAddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Identity;
-            var files = new IdentityFiles(options.ServerCertificate!, options.ServerKey!, options.TrustBundles);
-            return new FileIdentityMaterialSource(
-                files,
-                options.PollInterval,
-                options.Debounce,
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<FileIdentityMaterialSource>>());
-        });
-        services.TryAddSingleton<IIdentityMaterialSource>(sp => sp.GetRequiredService<FileIdentityMaterialSource>());
-        services.TryAddSingleton<IIdentityReloadStatus>(sp => sp.GetRequiredService<FileIdentityMaterialSource>());
     }
 
     // Resolves the options of every type of this assembly that has a validator registered (so a new component's

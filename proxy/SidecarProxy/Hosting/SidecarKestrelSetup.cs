@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Configuration;
+using SidecarProxy.Dev;
 using SidecarProxy.Identity;
 using SidecarProxy.Model;
 using SidecarProxy.Observability;

@@ -49,6 +49,15 @@ internal sealed class DenialCode
     /// <summary>The HTTP status used unless a policy decision chooses another.</summary>
     public int Status { get; }
 
+    /// <summary>
+    /// The sidecar could not answer the question (its policy, credential source or audit trail failed), as opposed to
+    /// answering no: the request's verdict is <c>error</c>, not <c>deny</c>, in the audit and the metrics alike.
+    /// </summary>
+    public bool IsFault => Status >= 500;
+
+    /// <summary>An X.509-SVID rejection (also counted in <c>sidecar_svid_rejections_total</c>).</summary>
+    public bool IsSvidRejection => Value.StartsWith("svid_", StringComparison.Ordinal);
+
     /// <summary>Short human-readable summary for the problem document's <c>title</c>.</summary>
     public string Title { get; }
 

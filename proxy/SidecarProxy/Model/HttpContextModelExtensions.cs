@@ -37,4 +37,7 @@ internal static class HttpContextModelExtensions
 
     /// <summary>The policy's decision, once the policy stage has run.</summary>
     public static PolicyDecision? FindDecision(this HttpContext context) => context.Features.Get<IPolicyDecisionFeature>()?.Decision;
+
+    /// <summary>The outcome record of an agent request (null on other listeners, and before the first stage).</summary>
+    public static RequestOutcome? FindOutcome(this HttpContext context) => context.Features.Get<RequestOutcome>();
 }

@@ -1,3 +1,4 @@
+
 namespace SidecarProxy.Model;
 
 /// <summary>Set on every connection by the listener it arrived on (see <see cref="SidecarKestrelSetup"/>).</summary>

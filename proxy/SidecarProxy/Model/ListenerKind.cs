@@ -1,3 +1,4 @@
+
 namespace SidecarProxy.Model;
 
 /// <summary>Which Kestrel endpoint a connection arrived on. Endpoints are bound to exactly one kind.</summary>

@@ -40,7 +40,7 @@ internal sealed record PolicyRequest
     public TaskContext? Task { get; init; }
 
     /// <summary>The quarantine of the identity or task (<c>input.containment</c>), or null.</summary>
-    public Revocation.ContainmentState? Containment { get; init; }
+    public ContainmentState? Containment { get; init; }
 
     /// <summary>When the request arrived (from the injected <see cref="TimeProvider"/>).</summary>
     public required DateTimeOffset Time { get; init; }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Prometheus;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Observability;
 
@@ -58,7 +59,7 @@ internal sealed class SidecarMetrics
 
         Requests = factory.CreateCounter(
             "sidecar_requests_total",
-            "Agent requests handled, by tool, decision (allow, deny, error) and HTTP status returned to the agent.",
+            "Agent requests handled, by tool, decision (allow, deny, error: the sidecar could not decide or serve, aborted: the client went away) and HTTP status returned to the agent.",
             ToolLabel, DecisionLabel, StatusLabel);
         Denials = factory.CreateCounter(
             "sidecar_denials_total",
@@ -240,7 +241,7 @@ internal sealed class SidecarMetrics
 
         foreach (var tool in tools)
         {
-            Requests.WithLabels(tool, "allow", "200");
+            Requests.WithLabels(tool, Verdicts.Allow, "200");
             RequestDuration.WithLabels(tool);
             UpstreamDuration.WithLabels(tool);
         }

@@ -1,10 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using SidecarProxy.Audit;
 using SidecarProxy.Denials;
 using SidecarProxy.Model;
 using SidecarProxy.Observability;
-using SidecarProxy.Pipeline;
 
 namespace SidecarProxy.Policy;
 
@@ -20,13 +18,9 @@ internal sealed partial class PolicyDecisionMiddleware(
     IPolicyDecisionPoint decisionPoint,
     PolicyRequestFactory requests,
     DenialResponder denials,
-    ProxyEvents events,
     SidecarMetrics metrics,
     ILogger<PolicyDecisionMiddleware> logger)
 {
-    /// <summary>Status recorded (metrics, audit) for a request the client abandoned; nginx's "client closed request".</summary>
-    public const int ClientClosedRequest = 499;
-
     private readonly Prometheus.Counter.Child _aborts = metrics.ClientAborts.WithLabels("policy");
 
     public async Task InvokeAsync(HttpContext context)
@@ -44,7 +38,7 @@ internal sealed partial class PolicyDecisionMiddleware(
         {
             // Whatever the engine threw (eval_cancel_error, OperationCanceledException, ...), the agent went away.
             _aborts.Inc();
-            MarkAborted(context);
+            context.FindOutcome()?.Abort(context.Response);
             LogClientAborted(logger, tool.Id, ex.GetType().Name);
             return;
         }
@@ -79,22 +73,8 @@ internal sealed partial class PolicyDecisionMiddleware(
             return;
         }
 
-        events.RequestAllowed(context, tool.Id);
+        context.FindOutcome()?.Allow();
         await next(context);
-    }
-
-    /// <summary>Records the abort for the audit and the request metrics; the client reads no answer.</summary>
-    internal static void MarkAborted(HttpContext context)
-    {
-        if (context.Features.Get<RequestAuditFeature>() is { } audit)
-        {
-            audit.Aborted = true;
-        }
-
-        if (!context.Response.HasStarted)
-        {
-            context.Response.StatusCode = ClientClosedRequest;
-        }
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Policy decision failed for tool {ToolId}; denying")]

@@ -75,7 +75,7 @@ internal static class PolicyInputBuilder
     }
 
     /// <summary><c>input.containment</c>: <c>{"state": "quarantined", "reason": ..., "since": RFC 3339}</c>.</summary>
-    private static RegoObject ContainmentValue(Revocation.ContainmentState containment) =>
+    private static RegoObject ContainmentValue(ContainmentState containment) =>
         RegoObject.FromMembers(
             Member(new RegoString("reason"), new RegoString(containment.Reason)),
             Member(new RegoString("since"), new RegoString(Rfc3339(containment.Since))),

@@ -38,7 +38,7 @@ internal sealed class PolicyRequestFactory(StrippedHeaders stripped, TimeProvide
             Scheme = request.Scheme,
             Headers = headers,
             Task = task,
-            Containment = context.Features.Get<Revocation.IContainmentFeature>()?.State,
+            Containment = context.Features.Get<IContainmentFeature>()?.State,
             Time = time.GetUtcNow(),
         };
     }

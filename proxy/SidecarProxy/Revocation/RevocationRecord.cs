@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SidecarProxy.Model;
 using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Revocation;
@@ -61,8 +62,6 @@ internal sealed record RevocationRecord
     public bool IsActive(DateTimeOffset now) => ExpiresAt is not { } expires || now < expires;
 }
 
-/// <summary>The quarantine of a request, as the policy sees it (<c>input.containment</c>).</summary>
-internal sealed record ContainmentState(string State, string Reason, DateTimeOffset Since, string RecordId);
 
 /// <summary>The outcome of a revocation check: refused, quarantined, or neither.</summary>
 internal readonly record struct RevocationVerdict(RevocationRecord? Revoked, RevocationRecord? Quarantined)

@@ -2,29 +2,23 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using SidecarProxy.Admin;
 using SidecarProxy.Configuration;
-using SidecarProxy.Hosting;
 using SidecarProxy.Observability;
 
 namespace SidecarProxy.Revocation;
 
 internal static class RevocationServiceCollectionExtensions
 {
-    /// <summary>The revocation store (as <see cref="IRevocationCheck"/> unless one is registered), its enforcement and the admin API's services.</summary>
+    /// <summary>The revocation store (as <see cref="IRevocationCheck"/> unless one is registered) and its enforcement.</summary>
     public static IServiceCollection AddSidecarRevocations(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<RevocationOptions>().Bind(configuration.GetSection(RevocationOptions.SectionName));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, AdminOptionsValidator>());
+        services.AddOptions<RevocationOptions>().Bind(configuration.GetSection(RevocationOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RevocationOptions>, RevocationOptionsValidator>());
         services.TryAddSingleton<RevocationStore>();
         services.TryAddSingleton<IRevocationCheck>(sp => sp.GetRequiredService<RevocationStore>());
         services.TryAddSingleton<TaskRequestRegistry>();
         services.TryAddSingleton<RevocationEnforcer>();
-        services.TryAddSingleton<AdminAuthorizer>();
-        services.TryAddSingleton<AdminAudit>();
-        services.TryAddSingleton<RevocationExpirySweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<RevocationExpirySweeper>());
         return services;
     }
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using SidecarProxy.Audit;
 using SidecarProxy.Denials;
 using SidecarProxy.Identity;
 using SidecarProxy.Model;
@@ -31,10 +30,10 @@ internal sealed class TaskGrantContextResolver(TaskGrantValidator validator) : I
 
         // The audit line says why (the same stable code as the problem's grant_error) and, when the grant parsed,
         // which task it claimed: unverified, which the grant_error beside it makes plain.
-        if (context.Features.Get<RequestAuditFeature>() is { } audit)
+        if (context.FindOutcome() is { } outcome)
         {
-            audit.GrantError = result.Code;
-            audit.ClaimedTaskId = result.ClaimedTaskId;
+            outcome.GrantError = result.Code;
+            outcome.ClaimedTaskId = result.ClaimedTaskId;
         }
 
         return TaskContextResult.Deny(DenialCode.TaskGrantInvalid, "task grant rejected: " + result.Reason) with

@@ -1,9 +1,7 @@
-using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
 using SidecarProxy.Denials;
 using SidecarProxy.Model;
 using SidecarProxy.Observability;
-using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using Yarp.ReverseProxy.Transforms;
 using SidecarProxy.Spiffe;
@@ -71,9 +69,9 @@ internal sealed class InjectCredentialTransform(
 
         _issueDuration.Observe(time.GetElapsedTime(started).TotalSeconds);
         (credential.CacheHit ? _hits : _misses).Inc();
-        if (http.Features.Get<RequestAuditFeature>() is { } audit)
+        if (http.FindOutcome() is { } outcome)
         {
-            audit.Credential = credential;
+            outcome.Credential = credential.ToIssue();
         }
 
         RemoveHeader(context, credential.HeaderName);

@@ -140,7 +140,7 @@ public sealed class CanaryLeakTests : IDisposable
 
     private static AuditRecord Audit(IssuedCredential credential, DateTimeOffset now) =>
         new AuditRecord { Time = now, Decision = "allow", SpiffeId = Agent, TaskId = "t-1", Tool = "github", Status = 200 }
-            .WithCredential(credential, ["repo:read"], now);
+            .WithCredential(credential.ToIssue(), ["repo:read"], now);
 
     private static AuditRecord AuditWriterDeny(string reason, DateTimeOffset now) =>
         new() { Time = now, Decision = "deny", SpiffeId = Agent, Reason = reason, Status = 502 };

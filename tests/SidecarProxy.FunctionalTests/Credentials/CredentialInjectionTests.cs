@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using SidecarProxy.Configuration;
 using SidecarProxy.Model;
 using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;

@@ -1,3 +1,4 @@
+using SidecarProxy.Configuration;
 using SidecarProxy.Dev;
 using SidecarProxy.Hosting;
 using SidecarProxy.Model;

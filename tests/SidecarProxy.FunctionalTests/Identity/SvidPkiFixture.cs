@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using SidecarProxy.Identity;
 using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 

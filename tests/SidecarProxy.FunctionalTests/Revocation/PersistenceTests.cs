@@ -1,7 +1,8 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using SidecarProxy.Configuration;
 using SidecarProxy.Hosting;
 using SidecarProxy.Model;
 using SidecarProxy.Spiffe;

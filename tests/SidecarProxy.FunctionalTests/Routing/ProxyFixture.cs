@@ -1,3 +1,4 @@
+using SidecarProxy.Identity;
 using SidecarProxy.Spiffe;
 using SidecarProxy.TestSupport;
 

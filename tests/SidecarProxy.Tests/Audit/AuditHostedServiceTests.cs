@@ -21,7 +21,7 @@ public sealed class AuditHostedServiceTests : IDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Configuration["Sidecar:Audit:Path"] = path;
-        builder.Services.AddSidecarCredentials(builder.Configuration);
+        builder.Services.AddSidecarAudit(builder.Configuration);
         using var host = builder.Build();
         await host.StartAsync();
         var writer = host.Services.GetRequiredService<AuditWriter>();

@@ -242,7 +242,7 @@ public sealed class AuditWriterTests : IDisposable
         var credential = new IssuedCredential("Authorization", "Bearer secret-value", now.AddSeconds(120), CredentialFingerprint.Of("Bearer secret-value"),
             JustInTime: false, CacheHit: true, "legacy", CredentialKind.Static);
 
-        var record = Record(1).WithCredential(credential, ["a"], now);
+        var record = Record(1).WithCredential(credential.ToIssue(), ["a"], now);
         var json = JsonSerializer.Serialize(record, AuditJsonContext.Default.AuditRecord);
 
         Assert.DoesNotContain("secret-value", json, StringComparison.Ordinal);

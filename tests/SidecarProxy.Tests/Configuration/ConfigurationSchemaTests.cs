@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Configuration;
 using SidecarProxy.Credentials;
+using SidecarProxy.Hosting;
 using SidecarProxy.Identity.WorkloadApi;
 using SidecarProxy.Policy;
 

@@ -1,4 +1,7 @@
 using SidecarProxy.Configuration;
+using SidecarProxy.Hosting;
+using SidecarProxy.Identity;
+using SidecarProxy.Observability;
 
 namespace SidecarProxy.Tests.Configuration;
 

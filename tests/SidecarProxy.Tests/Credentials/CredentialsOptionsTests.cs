@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Credentials;
+using SidecarProxy.TaskGrants;
 using SidecarProxy.TestSupport;
 
 namespace SidecarProxy.Tests.Credentials;
@@ -118,7 +119,7 @@ public sealed class CredentialsOptionsTests : IDisposable
     }
 
     [Fact]
-    public void AddSidecarCredentials_InvalidConfigurationThrowsWithAllFailures()
+    public void CredentialsAndTaskGrants_InvalidConfigurationThrowsWithAllFailures()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -126,7 +127,7 @@ public sealed class CredentialsOptionsTests : IDisposable
             ["Sidecar:Credentials:b:Kind"] = "static",
             ["Sidecar:TaskGrants:Required"] = "true",
         }).Build();
-        using var services = new ServiceCollection().AddLogging().AddSidecarCredentials(configuration).BuildServiceProvider();
+        using var services = new ServiceCollection().AddLogging().AddSidecarCredentials(configuration).AddSidecarTaskGrants(configuration).BuildServiceProvider();
 
         var credentials = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<CredentialsOptions>>().Value);
         Assert.Equal(2, credentials.Failures.Count());

@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using SidecarProxy.Credentials;
+using SidecarProxy.Identity;
 using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Tests.Credentials;

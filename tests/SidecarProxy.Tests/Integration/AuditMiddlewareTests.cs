@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using SidecarProxy.Audit;
 using SidecarProxy.Denials;
 using SidecarProxy.Model;
-using SidecarProxy.Pipeline;
 using SidecarProxy.Tests.Audit;
 using SidecarProxy.Identity;
 using SidecarProxy.Observability;
@@ -173,7 +172,7 @@ public sealed class AuditMiddlewareTests : IDisposable
     public void Dispose() => _root.Dispose();
 
     private static AuditMiddleware Middleware(RequestDelegate next, AuditWriter writer, SidecarMetrics metrics, AuditFailureMode mode = AuditFailureMode.Deny) =>
-        new(next, writer, metrics, TimeProvider.System, new DenialResponder(new ProxyEvents([new AuditProxyEvents()])),
+        new(next, writer, metrics, TimeProvider.System, new DenialResponder(new SeriesCache(metrics)),
             Options.Create(new AuditOptions { OnFailure = mode }), NullLogger<AuditMiddleware>.Instance);
 
     private DefaultHttpContext Context(System.Security.Cryptography.X509Certificates.X509Certificate2 leaf)

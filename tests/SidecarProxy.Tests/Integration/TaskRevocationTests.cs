@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using SidecarProxy.Denials;
 using SidecarProxy.Identity;
 using SidecarProxy.Model;
+using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Revocation;
 using SidecarProxy.TaskGrants;
@@ -30,7 +31,7 @@ public sealed class TaskRevocationTests : IDisposable
             _ => { nextCalled = true; return Task.CompletedTask; },
             new FixedTask(taskId),
             new RevokeTask("t-revoked"),
-            new DenialResponder(new ProxyEvents([])));
+            new DenialResponder(new SeriesCache(new SidecarMetrics())));
 
         await stage.InvokeAsync(context);
 

@@ -4,6 +4,7 @@ using SidecarProxy.Denials;
 using SidecarProxy.Hosting;
 using SidecarProxy.Identity;
 using SidecarProxy.Model;
+using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
 using SidecarProxy.Revocation;
@@ -17,7 +18,7 @@ namespace SidecarProxy.Tests.Pipeline;
 public sealed class PipelineStageTests : IDisposable
 {
     private readonly TestCa _root = TestCa.CreateRoot("example.org");
-    private readonly RecordingEvents _events = new();
+    private readonly SidecarMetrics _metrics = new();
 
     public void Dispose() => _root.Dispose();
 
@@ -28,7 +29,9 @@ public sealed class PipelineStageTests : IDisposable
 
         Assert.False(nextCalled);
         Assert.Equal("svid_missing", await CodeAsync(context));
-        Assert.Equal([("svid_missing", (string?)null)], _events.Denied);
+        Assert.Same(DenialCode.SvidMissing, context.FindOutcome()!.Denial);
+        Assert.Null(context.FindTool());
+        Assert.Equal(1, _metrics.Denials.WithLabels("svid_missing").Value);
     }
 
     [Fact]
@@ -109,7 +112,9 @@ public sealed class PipelineStageTests : IDisposable
 
         Assert.False(nextCalled);
         Assert.Equal("task_grant_invalid", await CodeAsync(context));
-        Assert.Equal([("task_grant_invalid", (string?)"t")], _events.Denied);
+        Assert.Same(DenialCode.TaskGrantInvalid, context.FindOutcome()!.Denial);
+        Assert.Equal("t", context.FindTool()?.Id);
+        Assert.Equal(1, _metrics.Denials.WithLabels("task_grant_invalid").Value);
     }
 
     [Fact]
@@ -138,15 +143,6 @@ public sealed class PipelineStageTests : IDisposable
         Assert.Equal(["content-type", "host"], request.Headers.Keys.Order(StringComparer.Ordinal));
     }
 
-    [Fact]
-    public async Task DenyAll_DeniesWithDocumentedReason()
-    {
-        var decision = await new DenyAllPolicyDecisionPoint().DecideAsync(null!, CancellationToken.None);
-
-        Assert.False(decision.Allowed);
-        Assert.Equal("no policy engine configured", decision.Reason);
-    }
-
     private async Task<(HttpContext Context, bool NextCalled)> RunIdentityStageAsync(SvidValidationResult? result, DateTimeOffset now)
     {
         var context = NewContext();
@@ -163,25 +159,23 @@ public sealed class PipelineStageTests : IDisposable
         return (context, nextCalled);
     }
 
-    private DenialResponder Denials() => new(new ProxyEvents([_events]));
+    private DenialResponder Denials() => new(new SeriesCache(_metrics));
 
     private Dictionary<string, System.Security.Cryptography.X509Certificates.X509Certificate2Collection> Bundles() =>
         new() { ["example.org"] = [_root.Certificate] };
 
-    private static DefaultHttpContext NewContext() => new() { Response = { Body = new MemoryStream() } };
+    private static DefaultHttpContext NewContext()
+    {
+        var context = new DefaultHttpContext { Response = { Body = new MemoryStream() } };
+        context.Features.Set(new RequestOutcome(0, DateTimeOffset.UtcNow));
+        return context;
+    }
 
     private static async Task<string?> CodeAsync(HttpContext context)
     {
         context.Response.Body.Position = 0;
         using var json = await JsonDocument.ParseAsync(context.Response.Body);
         return json.RootElement.GetProperty("code").GetString();
-    }
-
-    private sealed class RecordingEvents : IProxyEvents
-    {
-        public List<(string Code, string? Tool)> Denied { get; } = [];
-
-        public void RequestDenied(HttpContext context, DenialCode code, string? toolId) => Denied.Add((code.Value, toolId));
     }
 
     private sealed class RevokeAll : IRevocationCheck

@@ -11,11 +11,15 @@ internal sealed record WorkloadApiOptions
     /// <summary>The environment variable every SPIFFE library reads the endpoint address from.</summary>
     public const string EndpointSocketVariable = "SPIFFE_ENDPOINT_SOCKET";
 
+    /// <summary>The one place the sidecar reads <c>SPIFFE_ENDPOINT_SOCKET</c>: its value, or null when unset or blank.</summary>
+    public static string? EndpointSocketFromEnvironment() =>
+        Environment.GetEnvironmentVariable(EndpointSocketVariable) is { Length: > 0 } socket && !string.IsNullOrWhiteSpace(socket) ? socket : null;
+
     /// <summary>
     /// Workload API endpoint (<c>unix:///run/spire/agent.sock</c> or <c>tcp://IP:port</c>). Required.
     /// Defaults to <c>SPIFFE_ENDPOINT_SOCKET</c> so the sidecar behaves like any other SPIFFE-aware workload.
     /// </summary>
-    public string? WorkloadApi { get; init; } = Environment.GetEnvironmentVariable(EndpointSocketVariable);
+    public string? WorkloadApi { get; init; } = EndpointSocketFromEnvironment();
 
     /// <summary>First delay before reconnecting a broken stream [00:00:01].</summary>
     public TimeSpan WorkloadApiInitialBackoff { get; init; } = TimeSpan.FromSeconds(1);

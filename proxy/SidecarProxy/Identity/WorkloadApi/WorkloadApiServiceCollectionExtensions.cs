@@ -13,7 +13,7 @@ internal static class WorkloadApiServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return !string.IsNullOrWhiteSpace(configuration[WorkloadApiOptions.SectionName + ":WorkloadApi"])
-            || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(WorkloadApiOptions.EndpointSocketVariable));
+            || WorkloadApiOptions.EndpointSocketFromEnvironment() is not null;
     }
 
     /// <summary>

@@ -1,7 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using SidecarProxy.Identity;
+using SidecarProxy.Observability;
 
-namespace SidecarProxy.Observability;
+namespace SidecarProxy.Identity;
 
 /// <summary>
 /// Sets the certificate and trust bundle expiry gauges from the identity snapshot current at scrape time, so the

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SidecarProxy.Admin;
+using SidecarProxy.Revocation;
 
-namespace SidecarProxy.Revocation;
+namespace SidecarProxy.Admin;
 
 /// <summary>
 /// Removes records whose <c>expires_at</c> has passed (and audits each as <c>revocation_expired</c>). Matching

@@ -1,6 +1,6 @@
 using SidecarProxy.Spiffe;
 
-namespace SidecarProxy.Credentials;
+namespace SidecarProxy.Model;
 
 /// <summary>The sidecar's own SPIFFE ID: the default <c>iss</c> of the tokens it mints.</summary>
 internal interface ISidecarIdentity

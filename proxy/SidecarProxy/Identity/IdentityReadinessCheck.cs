@@ -1,6 +1,7 @@
+using SidecarProxy.Health;
 using SidecarProxy.Identity;
 
-namespace SidecarProxy.Health;
+namespace SidecarProxy.Identity;
 
 /// <summary>
 /// Ready once the serving certificate and at least one trust bundle are loaded, and while the serving

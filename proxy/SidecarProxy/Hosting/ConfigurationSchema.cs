@@ -2,16 +2,11 @@ using System.Collections;
 using System.ComponentModel;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using SidecarProxy.Configuration;
 using SidecarProxy.Credentials;
 
-namespace SidecarProxy.Configuration;
+namespace SidecarProxy.Hosting;
 
-/// <summary>
-/// A property of an options record that is not read from a configuration key of its own name (its binder
-/// fills it another way), so the schema neither offers nor accepts it as a key.
-/// </summary>
-[AttributeUsage(AttributeTargets.Property)]
-internal sealed class NotAConfigurationKeyAttribute : Attribute;
 
 /// <summary>
 /// Every key the sidecar reads under <c>Sidecar</c>, derived by reflection from the options records bound to

@@ -1,4 +1,4 @@
-namespace SidecarProxy.Hosting;
+namespace SidecarProxy.Configuration;
 
 /// <summary>The sidecar cannot start; <see cref="Errors"/> lists every reason, one per line of output.</summary>
 internal sealed class StartupException : Exception

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Options;
+using SidecarProxy.Configuration;
+using SidecarProxy.Dev;
 using SidecarProxy.Identity;
 using SidecarProxy.Spiffe;
 
-namespace SidecarProxy.Configuration;
+namespace SidecarProxy.Hosting;
 
 /// <summary>Checks the whole <c>Sidecar</c> section and reports every problem at once, each with its key.</summary>
 internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
@@ -31,6 +33,22 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         if (options.Dev.DemoUpstream is not null && !ListenAddress.TryParse(options.Dev.DemoUpstream, "http", out _))
         {
             errors.Add($"Sidecar:Dev:DemoUpstream must be an http:// URL with an IP address or localhost and a port (got '{options.Dev.DemoUpstream}')");
+        }
+
+        if (options.Admin.Listen is not null && ListenAddress.TryParse(options.Admin.Listen, "https", out var admin) && admin!.Port != 0)
+        {
+            foreach (var (key, url) in new[]
+            {
+                ("Sidecar:Listen", (string?)options.Listen),
+                ("Sidecar:Metrics:Listen", options.Metrics.Listen),
+                ("Sidecar:Dev:DemoUpstream", options.Dev.DemoUpstream),
+            })
+            {
+                if (Uri.TryCreate(url, UriKind.Absolute, out var other) && other.Port == admin.Port)
+                {
+                    errors.Add($"Sidecar:Admin:Listen and {key} must use different ports (both use {admin.Port})");
+                }
+            }
         }
 
         ValidateIdentity(options.Identity, errors);

@@ -1,10 +1,11 @@
 using System.Formats.Asn1;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using SidecarProxy.Identity;
+using SidecarProxy.Model;
 using SidecarProxy.Spiffe;
 
-namespace SidecarProxy.Credentials;
+namespace SidecarProxy.Identity;
 
 /// <summary>
 /// Reads the sidecar's SPIFFE ID from the URI SAN of its current serving SVID, so the issuer follows
