@@ -21,12 +21,16 @@ internal sealed class DenialCode
     public static readonly DenialCode CredentialUnavailable = new("credential_unavailable", 503, "Credential unavailable");
     public static readonly DenialCode Revoked = new("revoked", 403, "Revoked");
     public static readonly DenialCode ApprovalRequired = new("approval_required", 403, "Approval required");
+    public static readonly DenialCode PathRejected = new("path_rejected", 400, "Request path rejected");
+    public static readonly DenialCode FramingRejected = new("framing_rejected", 400, "Ambiguous request framing");
+    public static readonly DenialCode BodyTooLarge = new("body_too_large", 413, "Request body too large");
 
     /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
     public static readonly IReadOnlyList<DenialCode> All =
     [
         SvidMissing, SvidExpired, SvidNotYetValid, SvidUntrusted, SvidInvalidSpiffeId, SvidInvalid, UnknownTool,
         PolicyDenied, PolicyUnavailable, TaskGrantInvalid, CredentialUnavailable, Revoked, ApprovalRequired,
+        PathRejected, FramingRejected, BodyTooLarge,
     ];
 
     private static readonly FrozenDictionary<string, DenialCode> ByValue =
