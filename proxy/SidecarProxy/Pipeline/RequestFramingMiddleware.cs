@@ -16,7 +16,10 @@ namespace SidecarProxy.Pipeline;
 /// Kestrel (.NET 10) accepts <c>Content-Length</c> together with <c>Transfer-Encoding: chunked</c>: it reads the
 /// body as chunked, renames the request's <c>Content-Length</c> to <c>X-Content-Length</c> and closes the
 /// connection after the response. So a request with <c>Transfer-Encoding</c> and either header is refused here.
-/// Kestrel refuses a duplicate or invalid <c>Content-Length</c>, obsolete line folding and a bare CR itself (400).
+/// Kestrel refuses a duplicate or non-numeric <c>Content-Length</c>, obsolete line folding and a bare CR itself
+/// (400). It reads a signed <c>Content-Length: +4</c> as 4 and shows the application only the parsed value, so that
+/// one cannot be refused here; it cannot smuggle either, as the sidecar is the only parser of the agent's bytes
+/// and YARP frames the forwarded request anew.
 /// It checks <c>Content-Length</c> against <c>MaxRequestBodySize</c> only when the body is first read, which is
 /// after YARP has sent the request line and headers upstream, so the known length is checked here.
 /// </remarks>
