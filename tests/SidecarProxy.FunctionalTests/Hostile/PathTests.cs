@@ -75,6 +75,19 @@ public sealed class PathTests(HostileFixture fixture)
     }
 
     [Fact]
+    public async Task NulInPath_Is400FromKestrel()
+    {
+        var marker = HostileFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+
+        var response = await connection.RoundTripAsync($"GET /tools/echo/{marker}/a%00b HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        Assert.Equal((400, null), (response?.Status, response?.Code));
+        Assert.True(await connection.ClosedAsync());
+        Assert.False(fixture.UpstreamSaw(marker));
+    }
+
+    [Fact]
     public async Task LiteralDotSegments_AreResolvedByKestrel_PolicyAndToolSeeTheSamePath()
     {
         var marker = HostileFixture.Marker();
