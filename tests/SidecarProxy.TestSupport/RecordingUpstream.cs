@@ -41,7 +41,10 @@ public sealed class RecordingUpstream : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(
             h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal);
         _requests.Enqueue(new RecordedRequest(
-            context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers));
+            context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers)
+        {
+            RawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "",
+        });
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync("{\"upstream\":\"ok\"}");
     }
@@ -53,4 +56,8 @@ public sealed class RecordingUpstream : IAsyncDisposable
     }
 }
 
-public sealed record RecordedRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers);
+public sealed record RecordedRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers)
+{
+    /// <summary>The request target exactly as the upstream received it, before Kestrel decoded it.</summary>
+    public string RawTarget { get; init; } = "";
+}

@@ -1,3 +1,4 @@
+using SidecarProxy.Credentials;
 using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Audit;

@@ -1,3 +1,4 @@
+using SidecarProxy.Credentials;
 using SidecarProxy.Model;
 
 namespace SidecarProxy.Audit;

@@ -47,6 +47,7 @@ internal static class SidecarApplication
         string? contentRoot = null,
         string? environment = null)
     {
+        SidecarKestrelSetup.RequireCrLfLineTerminators();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
@@ -255,6 +256,14 @@ internal static class SidecarApplication
             .Bind(configuration.GetSection(SidecarOptions.SectionName))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>();
+        services.AddOptions<LimitsOptions>()
+            .Bind(configuration.GetSection(LimitsOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
+        services.AddOptions<PathOptions>()
+            .Bind(configuration.GetSection(PathOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PathOptions>, PathOptionsValidator>();
 
         // Seams: TryAdd, so whatever was registered before (tests, other components) wins.
         services.TryAddSingleton(TimeProvider.System);

@@ -20,17 +20,29 @@ namespace SidecarProxy.Hosting;
 /// </summary>
 internal sealed class SidecarKestrelSetup(
     IOptions<SidecarOptions> options,
+    IOptions<LimitsOptions> limits,
     AgentTlsHandshake handshake,
     SidecarListeners listeners,
     AgentConnectionRegistry connections,
     SidecarMetrics metrics,
     IHostEnvironment environment) : IConfigureOptions<KestrelServerOptions>
 {
+    // Read by Kestrel when it creates its options and HTTP/1.1 parser, so set before the host is built.
+    private const string DisableLineFeedTerminators = "Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators";
+
+    /// <summary>
+    /// Makes Kestrel refuse a bare LF as an HTTP/1.1 line terminator (400), which it accepts by default (RFC 9112
+    /// allows either): only CRLF frames a header line, so no two parsers can split a request differently. A
+    /// process-wide switch; call before the host is built.
+    /// </summary>
+    public static void RequireCrLfLineTerminators() => AppContext.SetSwitch(DisableLineFeedTerminators, true);
+
     public void Configure(KestrelServerOptions kestrel)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
         var sidecar = options.Value;
         kestrel.AddServerHeader = false;
+        ApplyLimits(kestrel.Limits, limits.Value);
 
         Bind(kestrel, sidecar.Listen, "https", ListenerKind.Agent, ListenerFeature.Agent, listen =>
         {
@@ -55,6 +67,20 @@ internal sealed class SidecarKestrelSetup(
         {
             Bind(kestrel, demo, "http", ListenerKind.DemoUpstream, ListenerFeature.DemoUpstream, _ => { });
         }
+    }
+
+    // Explicit values, so the sidecar's limits do not move with Kestrel's defaults. Kestrel answers a request over
+    // a header limit with 431 and drops a client that sends its headers or body too slowly; the body limit of a
+    // request with a known length is enforced before forwarding by RequestFramingMiddleware (413 body_too_large).
+    // The other limits (request line 8 KiB, 100 headers, HTTP/2 streams and frames) keep Kestrel's defaults.
+    private static void ApplyLimits(KestrelServerLimits kestrel, LimitsOptions limits)
+    {
+        kestrel.MaxRequestBodySize = limits.MaxRequestBodySize;
+        kestrel.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalSize;
+        kestrel.Http2.MaxRequestHeaderFieldSize = Math.Min(kestrel.Http2.MaxRequestHeaderFieldSize, limits.MaxRequestHeadersTotalSize);
+        kestrel.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+        kestrel.KeepAliveTimeout = limits.KeepAliveTimeout;
+        kestrel.MinRequestBodyDataRate = new MinDataRate(limits.MinRequestBodyDataRate, limits.MinRequestBodyDataRateGracePeriod);
     }
 
     // Kestrel's HTTPS middleware logs a failed handshake (at Debug) and closes the connection without calling the

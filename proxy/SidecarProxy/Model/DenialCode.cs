@@ -23,6 +23,9 @@ internal sealed class DenialCode
     public static readonly DenialCode ApprovalRequired = new("approval_required", 403, "Approval required");
     public static readonly DenialCode AdminForbidden = new("admin_forbidden", 403, "Not allowed on the admin API");
     public static readonly DenialCode AuditUnavailable = new("audit_unavailable", 503, "Audit trail unavailable");
+    public static readonly DenialCode PathRejected = new("path_rejected", 400, "Request path rejected");
+    public static readonly DenialCode FramingRejected = new("framing_rejected", 400, "Ambiguous request framing");
+    public static readonly DenialCode BodyTooLarge = new("body_too_large", 413, "Request body too large");
 
     /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
     public static readonly IReadOnlyList<DenialCode> All =
@@ -31,6 +34,7 @@ internal sealed class DenialCode
         PolicyDenied, PolicyUnavailable, TaskGrantInvalid, CredentialUnavailable, Revoked, ApprovalRequired,
         AdminForbidden,
         AuditUnavailable,
+        PathRejected, FramingRejected, BodyTooLarge,
     ];
 
     private static readonly FrozenDictionary<string, DenialCode> ByValue =

@@ -1,3 +1,5 @@
+using SidecarProxy.Dev;
+
 
 namespace SidecarProxy.Model;
 

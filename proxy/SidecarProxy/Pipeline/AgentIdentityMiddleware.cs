@@ -15,8 +15,7 @@ internal sealed class AgentIdentityMiddleware(RequestDelegate next, DenialRespon
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var kind = context.Features.Get<IListenerFeature>()?.Kind ?? ListenerKind.Agent;
-        if (kind != ListenerKind.Agent)
+        if (!context.IsAgentRequest())
         {
             return next(context);
         }

@@ -15,8 +15,7 @@ internal sealed class RevocationMiddleware(RequestDelegate next, IRevocationChec
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var kind = context.Features.Get<IListenerFeature>()?.Kind ?? ListenerKind.Agent;
-        if (kind != ListenerKind.Agent)
+        if (!context.IsAgentRequest())
         {
             await next(context);
             return;

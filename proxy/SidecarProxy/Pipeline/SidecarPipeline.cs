@@ -15,7 +15,7 @@ namespace SidecarProxy.Pipeline;
 /// ReverseProxyIEndpointRouteBuilderExtensions). Each stage either calls the next one or refuses the request
 /// through <c>DenialResponder</c>, which sets the response; YARP never forwards a request whose response is set.
 /// <code>
-/// identity -> revocation -> route -> task context (+ task revocation) -> policy -> credential (request transforms) -> forward
+/// identity -> framing -> revocation -> path -> route -> task context (+ task revocation) -> policy -> credential (request transforms) -> forward
 /// </code>
 /// Revocation is checked twice: the identity (exact SPIFFE ID, prefix, trust domain) in the revocation stage, and
 /// the task in the task-context stage, the first that knows the task id. A quarantine found by either is passed
@@ -40,8 +40,15 @@ internal static class SidecarPipeline
         // Audit: one record per request of a known agent, allowed or denied, written when the request ends.
         app.UseMiddleware<AuditMiddleware>();
 
+        // Framing: ambiguous body framing (400) or a known body over the limit (413), before anything is forwarded.
+        app.UseMiddleware<RequestFramingMiddleware>();
+
         // 2. Revocation of the identity.
         app.UseMiddleware<RevocationMiddleware>();
+
+        // Path: a target a tool could read differently than the policy is refused, or normalized (Sidecar:Paths),
+        // before routing, so the route, the policy and the forwarded request all use one path.
+        app.UseMiddleware<PathGuardMiddleware>();
 
         // 3. Route: endpoint routing picks the YARP route (= tool); no route is 404 unknown_tool.
         app.UseRouting();

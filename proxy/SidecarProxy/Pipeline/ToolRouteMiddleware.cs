@@ -16,8 +16,7 @@ internal sealed class ToolRouteMiddleware(RequestDelegate next, DenialResponder 
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var kind = context.Features.Get<IListenerFeature>()?.Kind ?? ListenerKind.Agent;
-        if (kind != ListenerKind.Agent)
+        if (!context.IsAgentRequest())
         {
             return next(context);
         }

@@ -54,7 +54,8 @@ public sealed class ProblemWriterTests
         [
             "svid_missing", "svid_expired", "svid_not_yet_valid", "svid_untrusted", "svid_invalid_spiffe_id",
             "svid_invalid", "unknown_tool", "policy_denied", "policy_unavailable", "task_grant_invalid",
-            "credential_unavailable", "revoked", "approval_required", "admin_forbidden", "audit_unavailable",
+            "credential_unavailable", "revoked", "approval_required", "admin_forbidden", "audit_unavailable", "path_rejected", "framing_rejected",
+            "body_too_large",
         ];
 
         Assert.Equal(expected, DenialCode.All.Select(c => c.Value));
