@@ -68,6 +68,10 @@ internal static class Program
                 var inner = e.InnerException ?? e;
                 failures++;
                 Console.WriteLine($"CRASH {name} {file}: {inner.GetType().FullName}: {FirstLine(inner.Message)}");
+                if (Environment.GetEnvironmentVariable("FUZZ_DEBUG") == "1")
+                {
+                    Console.WriteLine(inner.StackTrace);
+                }
             }
         }
 
