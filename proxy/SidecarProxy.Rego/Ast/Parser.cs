@@ -195,6 +195,7 @@ internal sealed class Parser
                     throw Unexpected("ident");
                 }
 
+                CheckRefLength(path.Count + 1);
                 path.Add(new ScalarTerm(L(Tok), new RegoString(Tok.Text)));
                 _i++;
             }
@@ -202,6 +203,7 @@ internal sealed class Parser
             {
                 _i++;
                 var s = Expect(TokenKind.String, "string");
+                CheckRefLength(path.Count + 1);
                 path.Add(new ScalarTerm(L(s), s.Value!));
                 Expect(TokenKind.RBrack, "]");
             }
@@ -242,12 +244,14 @@ internal sealed class Parser
                     throw Unexpected("ident");
                 }
 
+                CheckRefLength(path.Count + 1);
                 path.Add(new ScalarTerm(L(Tok), new RegoString(Tok.Text)));
                 _i++;
             }
             else if (Tok.Kind == TokenKind.LBrack && !Tok.SpaceBefore)
             {
                 _i++;
+                CheckRefLength(path.Count + 1);
                 path.Add(Expr(true));
                 Expect(TokenKind.RBrack, "]");
             }
@@ -591,6 +595,18 @@ internal sealed class Parser
 
     /// <summary>An expression term (operators become calls). <paramref name="allowBar"/> false stops at '|' (comprehension heads).</summary>
     private const int MaxDepth = 500;
+
+    // Longer references (package paths, rule heads, data refs) made the compiler's per-prefix work quadratic: a
+    // policy of one 50,000-segment package ran for minutes. No real policy comes near this.
+    private const int MaxRefLength = 1000;
+
+    private void CheckRefLength(int length)
+    {
+        if (length > MaxRefLength)
+        {
+            throw Error($"reference longer than {MaxRefLength} segments");
+        }
+    }
     private int _depth;
 
     private Term Expr(bool allowBar, bool noIn = false)
@@ -627,25 +643,45 @@ internal sealed class Parser
 
     private Term Binary(int minPrec, bool allowBar)
     {
-        var lhs = Unary();
-        while (true)
+        // Each operator of a chain (a + b + c ...) nests the tree built so far one level deeper, and the later passes
+        // recurse on that tree: the links count against MaxDepth like nested expressions (a long chain overflowed the stack).
+        var links = 0;
+        try
         {
-            var t = Tok;
-            var prec = Prec(t.Kind);
-            if (prec == 0 || prec < minPrec || (t.Kind == TokenKind.Bar && !allowBar))
+            var lhs = Unary();
+            while (true)
             {
-                return lhs;
-            }
+                var t = Tok;
+                var prec = Prec(t.Kind);
+                if (prec == 0 || prec < minPrec || (t.Kind == TokenKind.Bar && !allowBar))
+                {
+                    return lhs;
+                }
 
-            // A '-' opening a new line starts a new expression (a negative number), not a subtraction.
-            if (t.Kind == TokenKind.Minus && t.NewlineBefore)
-            {
-                return lhs;
-            }
+                // A '-' opening a new line starts a new expression (a negative number), not a subtraction.
+                if (t.Kind == TokenKind.Minus && t.NewlineBefore)
+                {
+                    return lhs;
+                }
 
-            _i++;
-            var rhs = Binary(prec + 1, allowBar);
-            lhs = new CallTerm(L(t), new VarTerm(L(t), OpName(t.Kind)), [lhs, rhs]) { IsOperator = true };
+                Nest(ref links);
+                _i++;
+                var rhs = Binary(prec + 1, allowBar);
+                lhs = new CallTerm(L(t), new VarTerm(L(t), OpName(t.Kind)), [lhs, rhs]) { IsOperator = true };
+            }
+        }
+        finally
+        {
+            _depth -= links;
+        }
+    }
+
+    private void Nest(ref int links)
+    {
+        links++;
+        if (++_depth > MaxDepth)
+        {
+            throw Error($"expression nesting exceeds {MaxDepth} levels");
         }
     }
 
@@ -663,7 +699,19 @@ internal sealed class Parser
                 return Postfix(new ScalarTerm(L(t), neg));
             }
 
-            var operand = Unary();
+            // Unary minus recurses per '-': bounded like any nesting (a long run of '-' overflowed the stack).
+            var links = 0;
+            Term operand;
+            try
+            {
+                Nest(ref links);
+                operand = Unary();
+            }
+            finally
+            {
+                _depth -= links;
+            }
+
             return new CallTerm(L(t), new VarTerm(L(t), "minus"), [new ScalarTerm(L(t), RegoNumber.Zero), operand]) { IsOperator = true };
         }
 
@@ -781,6 +829,8 @@ internal sealed class Parser
 
     private Term Postfix(Term term)
     {
+        // The ref this loop built, extended in place: copying the path per segment made a long ref quadratic.
+        RefTerm? built = null;
         while (true)
         {
             var t = Tok;
@@ -794,14 +844,14 @@ internal sealed class Parser
 
                 var key = new ScalarTerm(L(Tok), new RegoString(Tok.Text));
                 _i++;
-                term = AppendRef(term, key);
+                term = built = AppendRef(term, key, built);
             }
             else if (t.Kind == TokenKind.LBrack && !t.SpaceBefore)
             {
                 _i++;
                 var key = Expr(true);
                 Expect(TokenKind.RBrack, "]");
-                term = AppendRef(term, key);
+                term = built = AppendRef(term, key, built);
             }
             else if (t.Kind == TokenKind.LParen && !t.SpaceBefore && IsCallable(term))
             {
@@ -839,8 +889,15 @@ internal sealed class Parser
 
     private static bool IsCallable(Term t) => t is VarTerm || (t is RefTerm r && r.Head is VarTerm && r.Path.TrueForAll(p => p is ScalarTerm { Value: RegoString }));
 
-    private static RefTerm AppendRef(Term term, Term key)
+    private RefTerm AppendRef(Term term, Term key, RefTerm? built)
     {
+        if (built is not null && ReferenceEquals(term, built))
+        {
+            CheckRefLength(built.Path.Count + 1);
+            built.Path.Add(key);
+            return built;
+        }
+
         if (term is RefTerm r)
         {
             var path = new List<Term>(r.Path) { key };

@@ -56,9 +56,9 @@ public static class RegoJson
             case JsonValueKind.False:
                 return RegoBoolean.False;
             case JsonValueKind.Number:
-                return RegoNumber.Parse(element.GetRawText());
+                return Number(element.GetRawText());
             case JsonValueKind.String:
-                return new RegoString(element.GetString()!);
+                return new RegoString(Utf16(element.GetString));
             case JsonValueKind.Array:
                 {
                     var items = new RegoValue[element.GetArrayLength()];
@@ -76,7 +76,7 @@ public static class RegoJson
                     var map = new Dictionary<RegoValue, RegoValue>();
                     foreach (var p in element.EnumerateObject())
                     {
-                        map[new RegoString(p.Name)] = FromElement(p.Value);
+                        map[new RegoString(Utf16(() => p.Name))] = FromElement(p.Value);
                     }
 
                     return new RegoObject(map);
@@ -100,11 +100,11 @@ public static class RegoJson
             case JsonTokenType.Number:
                 {
                     var raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan.ToArray();
-                    return RegoNumber.Parse(Encoding.UTF8.GetString(raw));
+                    return Number(Encoding.UTF8.GetString(raw));
                 }
 
             case JsonTokenType.String:
-                return new RegoString(reader.GetString()!);
+                return new RegoString(ReadString(ref reader));
             case JsonTokenType.StartArray:
                 {
                     var items = new List<RegoValue>();
@@ -121,7 +121,7 @@ public static class RegoJson
                     var map = new Dictionary<RegoValue, RegoValue>();
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                     {
-                        var key = new RegoString(reader.GetString()!);
+                        var key = new RegoString(ReadString(ref reader));
                         reader.Read();
                         map[key] = ReadValue(ref reader);
                     }
@@ -131,6 +131,35 @@ public static class RegoJson
 
             default:
                 throw new JsonException($"unexpected JSON token {reader.TokenType}");
+        }
+    }
+
+    // A number that is valid JSON but out of RegoNumber's range (e.g. 1e40000) is rejected like malformed JSON.
+    private static RegoNumber Number(string text) =>
+        RegoNumber.TryParse(text, out var number) ? number : throw new JsonException("JSON number out of range");
+
+    // The reader checks UTF-8 only when a string is decoded, and then throws InvalidOperationException.
+    private static string ReadString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new JsonException("invalid UTF-8 in a JSON string", e);
+        }
+    }
+
+    private static string Utf16(Func<string?> read)
+    {
+        try
+        {
+            return read()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new JsonException("invalid UTF-8 in a JSON string", e);
         }
     }
 

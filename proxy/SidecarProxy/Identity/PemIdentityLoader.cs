@@ -39,9 +39,10 @@ internal static class PemIdentityLoader
             using var publicOnly = chain[0];
             server = X509Certificate2.CreateFromPem(PemFor(publicOnly), keyPem);
         }
-        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException or NotSupportedException)
         {
-            // A key that does not match the certificate surfaces as ArgumentException.
+            // A key that does not match the certificate surfaces as ArgumentException; a key on a curve the platform
+            // does not know (a corrupted curve OID) as PlatformNotSupportedException.
             DisposeAll(chain);
             throw new IdentityLoadException(
                 $"server key '{files.ServerKey}' is unreadable or does not match server certificate '{files.ServerCertificate}': {ex.Message}",

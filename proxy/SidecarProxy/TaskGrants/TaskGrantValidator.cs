@@ -72,8 +72,9 @@ internal sealed class TaskGrantValidator
         {
             token = _handler.ReadJsonWebToken(grant.Trim());
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
+            // FormatException: a segment that is not base64url (IDX10400), thrown past the handler's own checks.
             return Reject(agentSpiffeId, TaskGrantFailure.Malformed);
         }
 

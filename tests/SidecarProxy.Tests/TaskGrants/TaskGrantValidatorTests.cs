@@ -206,6 +206,22 @@ public sealed class TaskGrantValidatorTests : IDisposable
         Assert.Equal(TaskGrantFailure.Malformed, result.Failure);
     }
 
+    // Found by fuzzing (tests/fuzz, target taskgrant): a five-segment (JWE-shaped) token whose header decodes but whose
+    // other segments are not base64url made the JWT library throw FormatException, which escaped the validator.
+    [Theory]
+    [InlineData("eyJhbGciOiJuIn0.a.b.c.d")]
+    [InlineData("eyJhbGciOiJuIn0.a!.b.c.d")]
+    [InlineData("eyJhbGciOiJuIn0.YQ.Yg.Yw.d\u0010")]
+    public async Task JweShapedGrantWithUndecodableSegments_MalformedNotThrown(string grant)
+    {
+        await using var host = Host();
+
+        var result = await host.Validator.ValidateAsync(grant, Agent, default);
+
+        Assert.Equal(TaskGrantFailure.Malformed, result.Failure);
+        Assert.Equal(401, result.StatusCode);
+    }
+
     [Fact]
     public async Task NoKeysConfigured_GrantFailsClosedWith503()
     {
