@@ -75,6 +75,9 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
             TtlSeconds = decision?.CredentialTtl?.TotalSeconds,
             LatencyMs = Math.Round(latency.TotalMilliseconds, 3),
             Status = status,
+            McpMethod = audit.Mcp is [var first, ..] ? first.Method : null,
+            McpName = audit.Mcp?.FirstOrDefault(m => m.Name is not null)?.Name,
+            McpMessages = audit.Mcp is { Count: > 1 } messages ? messages : null,
         };
 
         return audit.Credential is { } credential

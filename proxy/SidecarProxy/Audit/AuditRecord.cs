@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Audit;
@@ -54,4 +55,19 @@ internal sealed record AuditRecord
     public double LatencyMs { get; init; }
 
     public int Status { get; init; }
+
+    /// <summary>MCP routes: the JSON-RPC method of the (first) message; absent elsewhere.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? McpMethod { get; init; }
+
+    /// <summary>MCP routes: the tool or prompt name or resource URI of the (first) message; absent when none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? McpName { get; init; }
+
+    /// <summary>MCP routes, batches only: each message's method, name and decision (<c>allow</c>, <c>deny</c>, <c>invalid</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<McpAuditEntry>? McpMessages { get; init; }
 }
+
+/// <summary>One JSON-RPC message of an MCP request in the audit trail; never its arguments.</summary>
+internal sealed record McpAuditEntry(string? Method, string? Name, string Decision);

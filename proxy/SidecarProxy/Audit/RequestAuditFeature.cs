@@ -15,4 +15,7 @@ internal sealed class RequestAuditFeature
     public DenialCode? Denial { get; set; }
 
     public IssuedCredential? Credential { get; set; }
+
+    /// <summary>The JSON-RPC messages of an MCP route's request and what became of each; null elsewhere.</summary>
+    public IReadOnlyList<McpAuditEntry>? Mcp { get; set; }
 }

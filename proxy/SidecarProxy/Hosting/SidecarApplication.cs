@@ -16,6 +16,7 @@ using SidecarProxy.Dev;
 using SidecarProxy.Health;
 using SidecarProxy.Identity;
 using SidecarProxy.Identity.WorkloadApi;
+using SidecarProxy.Mcp;
 using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
@@ -269,11 +270,13 @@ internal static class SidecarApplication
         services.AddSingleton<StrippedHeaders>();
         services.AddSingleton<PolicyRequestFactory>();
         services.AddSingleton<IReadinessCheck, IdentityReadinessCheck>();
+        services.AddSidecarMcp(configuration);
 
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddTransforms<SidecarTransformProvider>()
-            .AddTransforms<CredentialTransformProvider>();
+            .AddTransforms<CredentialTransformProvider>()
+            .AddTransforms<McpRouteValidator>();
     }
 
     private static void AddIdentitySource(IServiceCollection services, IConfiguration configuration)

@@ -21,12 +21,16 @@ internal sealed class DenialCode
     public static readonly DenialCode CredentialUnavailable = new("credential_unavailable", 503, "Credential unavailable");
     public static readonly DenialCode Revoked = new("revoked", 403, "Revoked");
     public static readonly DenialCode ApprovalRequired = new("approval_required", 403, "Approval required");
+    public static readonly DenialCode McpInvalidMessage = new("mcp_invalid_message", 400, "Invalid MCP message");
+    public static readonly DenialCode McpMessageTooLarge = new("mcp_message_too_large", 413, "MCP message too large");
+    public static readonly DenialCode McpSessionNotFound = new("mcp_session_not_found", 404, "MCP session not found");
 
     /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
     public static readonly IReadOnlyList<DenialCode> All =
     [
         SvidMissing, SvidExpired, SvidNotYetValid, SvidUntrusted, SvidInvalidSpiffeId, SvidInvalid, UnknownTool,
         PolicyDenied, PolicyUnavailable, TaskGrantInvalid, CredentialUnavailable, Revoked, ApprovalRequired,
+        McpInvalidMessage, McpMessageTooLarge, McpSessionNotFound,
     ];
 
     private static readonly FrozenDictionary<string, DenialCode> ByValue =

@@ -3,6 +3,7 @@ using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
 using SidecarProxy.Health;
 using SidecarProxy.Hosting;
+using SidecarProxy.Mcp;
 using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Policy;
@@ -48,6 +49,9 @@ internal static class SidecarPipeline
         {
             // 4. Task context: the agent's task grant, if any.
             proxy.UseMiddleware<TaskContextMiddleware>();
+
+            // 4b. MCP routes: read, check and decide each JSON-RPC message; filter list results (docs/mcp.md).
+            proxy.UseMiddleware<McpMiddleware>();
 
             // 5. Policy decision.
             proxy.UseMiddleware<PolicyDecisionMiddleware>();

@@ -39,6 +39,7 @@ internal sealed class PolicyRequestFactory(StrippedHeaders stripped, TimeProvide
             Headers = headers,
             Task = task,
             Time = time.GetUtcNow(),
+            Mcp = context.Features.Get<IMcpPolicyFeature>()?.Context,
         };
     }
 
