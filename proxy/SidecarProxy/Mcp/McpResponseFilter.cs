@@ -32,6 +32,7 @@ internal sealed partial class McpResponseFilter(
     private MemoryStream? _buffer;
     private bool _overflow;
     private bool _wrote;
+    private bool _filtered;
 
     private enum Mode
     {
@@ -197,6 +198,7 @@ internal sealed partial class McpResponseFilter(
         }
 
         var changed = false;
+        _filtered = false;
         if (root is JsonArray array)
         {
             for (var i = 0; i < array.Count; i++)
@@ -226,7 +228,7 @@ internal sealed partial class McpResponseFilter(
             changed = true;
         }
 
-        if (!changed)
+        if (!changed && !_filtered)
         {
             return original;
         }
@@ -268,6 +270,8 @@ internal sealed partial class McpResponseFilter(
         {
             return null;
         }
+
+        _filtered = true;
 
         try
         {
