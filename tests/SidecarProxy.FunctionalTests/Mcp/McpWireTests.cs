@@ -88,6 +88,17 @@ public sealed class McpWireTests
     }
 
     [Fact]
+    public async Task UnknownProtocolMetadata_StopsTheStart()
+    {
+        await using var stub = await StubMcpServer.StartAsync();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() =>
+            McpBed.StartAsync(stub.Url, ($"ReverseProxy:Routes:{McpBed.Tool}:Metadata:Protocol", "MCP")));
+
+        Assert.Contains("Metadata.Protocol 'MCP' is not supported", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Batch_AllowedForwarded_DeniedAnsweredBySidecar()
     {
         await using var stub = await StubMcpServer.StartAsync();
