@@ -27,7 +27,73 @@ tool_id := input.tool.id
 
 tool := data.sidecar.tools[tool_id]
 
-action := actions[method]
+# The action: from the HTTP method, or on an MCP route (input.mcp present) from the JSON-RPC message.
+action := actions[method] if not is_mcp
+
+action := mcp_action if is_mcp
+
+# ---- MCP routes (docs/mcp.md) ----------------------------------------------------------------------
+# The sidecar asks once per JSON-RPC message (phase "call", "notification", "response"), once per item of a
+# list result (phase "list", name = the item's name or URI), and once for a GET stream or DELETE ("transport").
+is_mcp if is_object(input.mcp)
+
+mcp := object.get(tool, "mcp", {})
+
+# Protocol plumbing every agent with some grant on the tool may use; lists are filtered item by item.
+mcp_protocol_methods := {
+	"initialize", "ping", "server/discover", "tools/list", "prompts/list", "resources/list",
+	"resources/templates/list", "completion/complete", "logging/setLevel",
+}
+
+# The catalogue entry of the item a message names: tools by name, prompts by name, resources by URI.
+mcp_catalogue := {
+	"tools/call": "tools", "prompts/get": "prompts", "resources/read": "resources",
+	"resources/subscribe": "resources", "resources/unsubscribe": "resources",
+	"tools/list": "tools", "prompts/list": "prompts", "resources/list": "resources",
+	"resources/templates/list": "resource_templates",
+}
+
+mcp_item := mcp[mcp_catalogue[input.mcp.method]][input.mcp.name]
+
+# A call of a catalogued item, or a list item: the item's action.
+mcp_action := object.get(mcp_item, "action", "read") if {
+	input.mcp.phase in {"call", "list"}
+	is_object(mcp_item)
+}
+
+# Protocol requests, notifications and answers to the server's own requests: reading.
+else := "read" if {
+	input.mcp.phase == "call"
+	input.mcp.method in mcp_protocol_methods
+}
+
+else := "read" if input.mcp.phase in {"notification", "response"}
+
+# The 2025-11-25 GET stream and DELETE of a session.
+else := "read" if {
+	input.mcp.phase == "transport"
+	method in {"GET", "DELETE"}
+}
+
+# An argument constraint in the catalogue: arguments.<name> lists the values allowed.
+deny contains sprintf("%s %s: argument %s is not allowed", [input.mcp.method, input.mcp.name, name]) if {
+	is_mcp
+	input.mcp.phase == "call"
+	some name, allowed in object.get(mcp_item, "arguments", {})
+	not object.get(mcp_arguments, name, null) in allowed
+}
+
+mcp_arguments := input.mcp.arguments if is_object(input.mcp.arguments)
+
+else := {}
+
+deny contains sprintf("%s %v is not in the catalogue of tool %s", [input.mcp.method, input.mcp.name, tool_id]) if {
+	is_mcp
+	tool
+	not action
+}
+
+# ------------------------------------------------------------------------------------------------------
 
 # Actions that some grant matching this principal allows on this tool.
 granted_actions contains granted if {
@@ -46,10 +112,24 @@ principal_matches(pattern) if {
 
 has_task if is_object(input.task)
 
-# Every action on a high-risk tool, and every delete, is held for a human approval.
-needs_approval if action == "delete"
+# Every action on a high-risk tool, and every delete, is held for a human approval (but seeing an MCP tool in a
+# list is not an action, and neither are the MCP items marked require_approval: false).
+needs_approval if {
+	action == "delete"
+	not mcp_listing
+}
 
-needs_approval if tool.risk == "high"
+needs_approval if {
+	tool.risk == "high"
+	not mcp_listing
+}
+
+needs_approval if {
+	mcp_item.require_approval == true
+	not mcp_listing
+}
+
+mcp_listing if input.mcp.phase == "list"
 
 approved if input.approval.approved == true
 
@@ -62,7 +142,10 @@ deny contains "request has no HTTP method" if not method
 
 deny contains sprintf("tool %q is not in the catalogue", [tool_id]) if not tool
 
-deny contains sprintf("method %s is not allowed", [method]) if not action
+deny contains sprintf("method %s is not allowed", [method]) if {
+	not is_mcp
+	not action
+}
 
 deny contains msg if {
 	tool
@@ -74,6 +157,7 @@ deny contains msg if {
 deny contains sprintf("%s on tool %s requires a task grant", [action, tool_id]) if {
 	action in {"write", "delete"}
 	not has_task
+	not mcp_listing
 }
 
 # A quarantined caller (input.containment, set by the sidecar's admin API) may only read: every other action is

@@ -171,3 +171,104 @@ test_containment_null_changes_nothing if {
 	d := authz.decision with input as object.union(req(researcher, "POST", "github", task_in(60)), {"containment": null})
 	d.allowed == true
 }
+
+# ---- MCP routes -----------------------------------------------------------------------------------
+
+# An MCP message as the sidecar builds it: always a POST, with input.mcp describing the JSON-RPC message.
+mcp_req(principal, phase, mcp_method, name, arguments, task) := object.union(req(principal, "POST", "github-mcp", task), {"mcp": {
+	"protocol_version": "2025-11-25",
+	"method": mcp_method,
+	"id": 1,
+	"name": name,
+	"arguments": arguments,
+	"session": null,
+	"phase": phase,
+}})
+
+other_agent := "spiffe://agents.example.org/agent/summarizer"
+
+test_mcp_initialize_and_lists_are_allowed_to_any_granted_agent if {
+	authz.decision.allowed with input as mcp_req(other_agent, "call", "initialize", null, null, null)
+	authz.decision.allowed with input as mcp_req(other_agent, "call", "tools/list", null, null, null)
+	authz.decision.allowed with input as mcp_req(other_agent, "notification", "notifications/initialized", null, null, null)
+}
+
+test_mcp_ungranted_agent_gets_nothing if {
+	d := authz.decision with input as mcp_req("spiffe://elsewhere.org/agent/x", "call", "initialize", null, null, null)
+	d.allowed == false
+}
+
+test_mcp_read_tool_is_listed_and_callable if {
+	authz.decision.allowed with input as mcp_req(other_agent, "list", "tools/list", "list_issues", null, null)
+	d := authz.decision with input as mcp_req(other_agent, "call", "tools/call", "list_issues", {"repo": "acme/app"}, null)
+	d.allowed == true
+	d.credential.scopes == ["contents:read", "issues:read"]
+}
+
+test_mcp_write_tool_is_hidden_from_a_read_only_agent if {
+	d := authz.decision with input as mcp_req(other_agent, "list", "tools/list", "create_issue", null, null)
+	d.allowed == false
+}
+
+test_mcp_write_tool_is_listed_for_a_writer_without_a_task if {
+	authz.decision.allowed with input as mcp_req(researcher, "list", "tools/list", "create_issue", null, null)
+}
+
+test_mcp_write_call_needs_a_task if {
+	d := authz.decision with input as mcp_req(researcher, "call", "tools/call", "create_issue", {"repo": "acme/app", "title": "t"}, null)
+	d.allowed == false
+	contains(d.reason, "requires a task grant")
+}
+
+test_mcp_argument_in_allow_list_is_allowed if {
+	d := authz.decision with input as mcp_req(researcher, "call", "tools/call", "create_issue", {"repo": "acme/app", "title": "t"}, task_in(60))
+	d.allowed == true
+	d.credential.scopes == ["issues:write"]
+}
+
+test_mcp_argument_outside_allow_list_is_denied if {
+	d := authz.decision with input as mcp_req(researcher, "call", "tools/call", "create_issue", {"repo": "evil/repo", "title": "t"}, task_in(60))
+	d.allowed == false
+	contains(d.reason, "argument repo is not allowed")
+}
+
+test_mcp_missing_constrained_argument_is_denied if {
+	d := authz.decision with input as mcp_req(researcher, "call", "tools/call", "create_issue", {"title": "t"}, task_in(60))
+	d.allowed == false
+}
+
+test_mcp_destructive_tool_needs_approval if {
+	d := authz.decision with input as mcp_req(researcher, "call", "tools/call", "delete_repository", {"repo": "acme/app"}, task_in(60))
+	d.require_approval == true
+	d.allowed == false
+}
+
+test_mcp_destructive_tool_is_listed_without_approval if {
+	d := authz.decision with input as mcp_req(researcher, "list", "tools/list", "delete_repository", null, null)
+	d.allowed == true
+}
+
+test_mcp_unknown_tool_is_neither_listed_nor_callable if {
+	not authz.decision.allowed with input as mcp_req(researcher, "list", "tools/list", "drop_database", null, null)
+	d := authz.decision with input as mcp_req(researcher, "call", "tools/call", "drop_database", {}, task_in(60))
+	d.allowed == false
+	contains(d.reason, "not in the catalogue")
+}
+
+test_mcp_prompts_and_resources_follow_the_catalogue if {
+	authz.decision.allowed with input as mcp_req(other_agent, "call", "prompts/get", "triage", {}, null)
+	authz.decision.allowed with input as mcp_req(other_agent, "call", "resources/read", "repo://acme/app/README.md", null, null)
+	not authz.decision.allowed with input as mcp_req(other_agent, "call", "resources/read", "repo://acme/secret", null, null)
+}
+
+test_mcp_transport_get_and_delete_are_allowed if {
+	get := object.union(req(other_agent, "GET", "github-mcp", null), {"mcp": {"protocol_version": "2025-11-25", "method": null, "id": null, "name": null, "arguments": null, "session": "s1", "phase": "transport"}})
+	authz.decision.allowed with input as get
+	put := object.union(req(other_agent, "PUT", "github-mcp", null), {"mcp": {"protocol_version": "2025-11-25", "method": null, "id": null, "name": null, "arguments": null, "session": "s1", "phase": "transport"}})
+	not authz.decision.allowed with input as put
+}
+
+test_non_mcp_routes_are_unchanged if {
+	d := authz.decision with input as req(researcher, "GET", "github", null)
+	d.allowed == true
+}

@@ -150,6 +150,9 @@ internal sealed class AuditMiddleware
             TtlSeconds = decision?.CredentialTtl?.TotalSeconds,
             LatencyMs = Math.Round(_time.GetElapsedTime(outcome.StartTimestamp).TotalMilliseconds, 3),
             Status = status,
+            McpMethod = outcome.Mcp is [var first, ..] ? first.Method : null,
+            McpName = outcome.Mcp?.FirstOrDefault(m => m.Name is not null)?.Name,
+            McpMessages = outcome.Mcp is { Count: > 1 } messages ? messages : null,
         };
 
         return outcome.Credential is { } credential

@@ -1,4 +1,5 @@
-using SidecarProxy.Credentials;
+using System.Text.Json.Serialization;
+using SidecarProxy.Model;
 using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Audit;
@@ -62,6 +63,18 @@ internal sealed record AuditRecord
     public double LatencyMs { get; init; }
 
     public int Status { get; init; }
+
+    /// <summary>MCP routes: the JSON-RPC method of the (first) message; absent elsewhere.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? McpMethod { get; init; }
+
+    /// <summary>MCP routes: the tool or prompt name or resource URI of the (first) message; absent when none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? McpName { get; init; }
+
+    /// <summary>MCP routes, batches only: each message's method, name and decision (<c>allow</c>, <c>deny</c>, <c>invalid</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<McpAuditEntry>? McpMessages { get; init; }
 
     /// <summary>An admin API call (revocation created, lifted, refused); absent on agent request lines.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

@@ -18,6 +18,16 @@ internal sealed class DenialResponder(SeriesCache series)
         int? status = null,
         IReadOnlyDictionary<string, string>? extensions = null)
     {
+        Record(context, code);
+        return ProblemWriter.WriteAsync(context, code, detail, status, extensions);
+    }
+
+    /// <summary>
+    /// Counts and records a denial whose answer the stage writes itself (an MCP route answers in JSON-RPC, not with a
+    /// problem document).
+    /// </summary>
+    public void Record(HttpContext context, DenialCode code)
+    {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(code);
         series.Denials(code).Inc();
@@ -27,6 +37,5 @@ internal sealed class DenialResponder(SeriesCache series)
         }
 
         context.FindOutcome()?.Deny(code);
-        return ProblemWriter.WriteAsync(context, code, detail, status, extensions);
     }
 }

@@ -17,6 +17,7 @@ using SidecarProxy.Dev;
 using SidecarProxy.Health;
 using SidecarProxy.Identity;
 using SidecarProxy.Identity.WorkloadApi;
+using SidecarProxy.Mcp;
 using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
@@ -282,6 +283,7 @@ internal static class SidecarApplication
         services.AddSingleton<DenialResponder>();
         services.AddSingleton<StrippedHeaders>();
         services.AddSingleton<PolicyRequestFactory>();
+        services.AddSidecarMcp(configuration);
 
         // Listeners.
         services.AddSingleton<SidecarListeners>();
@@ -291,7 +293,8 @@ internal static class SidecarApplication
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddTransforms<SidecarTransformProvider>()
-            .AddTransforms<CredentialTransformProvider>();
+            .AddTransforms<CredentialTransformProvider>()
+            .AddTransforms<McpRouteValidator>();
     }
 
     // Resolves the options of every type of this assembly that has a validator registered (so a new component's

@@ -26,6 +26,9 @@ internal sealed class DenialCode
     public static readonly DenialCode PathRejected = new("path_rejected", 400, "Request path rejected");
     public static readonly DenialCode FramingRejected = new("framing_rejected", 400, "Ambiguous request framing");
     public static readonly DenialCode BodyTooLarge = new("body_too_large", 413, "Request body too large");
+    public static readonly DenialCode McpInvalidMessage = new("mcp_invalid_message", 400, "Invalid MCP message");
+    public static readonly DenialCode McpMessageTooLarge = new("mcp_message_too_large", 413, "MCP message too large");
+    public static readonly DenialCode McpSessionNotFound = new("mcp_session_not_found", 404, "MCP session not found");
 
     /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
     public static readonly IReadOnlyList<DenialCode> All =
@@ -35,6 +38,7 @@ internal sealed class DenialCode
         AdminForbidden,
         AuditUnavailable,
         PathRejected, FramingRejected, BodyTooLarge,
+        McpInvalidMessage, McpMessageTooLarge, McpSessionNotFound,
     ];
 
     private static readonly FrozenDictionary<string, DenialCode> ByValue =

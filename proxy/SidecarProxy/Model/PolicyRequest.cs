@@ -44,4 +44,7 @@ internal sealed record PolicyRequest
 
     /// <summary>When the request arrived (from the injected <see cref="TimeProvider"/>).</summary>
     public required DateTimeOffset Time { get; init; }
+
+    /// <summary><c>input.mcp</c>: the JSON-RPC message decided on an MCP route; null (absent) elsewhere.</summary>
+    public McpContext? Mcp { get; init; }
 }

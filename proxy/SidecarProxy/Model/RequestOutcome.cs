@@ -35,6 +35,9 @@ internal sealed class RequestOutcome(long startTimestamp, DateTimeOffset receive
     /// <summary>The task id a refused grant claims; unverified, so only ever shown beside <see cref="GrantError"/>.</summary>
     public string? ClaimedTaskId { get; set; }
 
+    /// <summary>MCP routes: each JSON-RPC message of the request and what became of it; null elsewhere.</summary>
+    public IReadOnlyList<McpAuditEntry>? Mcp { get; set; }
+
     /// <summary>One of <see cref="Verdicts"/>: the <c>decision</c> of the audit record and of the request metric.</summary>
     public string Verdict => Aborted ? Verdicts.Aborted
         : Denial is { } denial ? (denial.IsFault ? Verdicts.Error : Verdicts.Deny)

@@ -4,6 +4,7 @@ using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
 using SidecarProxy.Health;
 using SidecarProxy.Hosting;
+using SidecarProxy.Mcp;
 using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Policy;
@@ -61,6 +62,9 @@ internal static class SidecarPipeline
         {
             // 4. Task context: the agent's task grant, if any; a revoked task is refused here.
             proxy.UseMiddleware<TaskContextMiddleware>();
+
+            // 4b. MCP routes: read, check and decide each JSON-RPC message; filter list results (docs/mcp.md).
+            proxy.UseMiddleware<McpMiddleware>();
 
             // 5. Policy decision.
             proxy.UseMiddleware<PolicyDecisionMiddleware>();

@@ -25,6 +25,14 @@ internal sealed partial class PolicyDecisionMiddleware(
 
     public async Task InvokeAsync(HttpContext context)
     {
+        // The MCP stage decides each JSON-RPC message of a POST itself and records an allowing decision for
+        // what it forwards (Mcp/McpMiddleware.cs); it calls this stage only then.
+        if (context.Features.Get<IPolicyDecisionFeature>() is { Decision: { Allowed: true, RequireApproval: false } })
+        {
+            await next(context);
+            return;
+        }
+
         var tool = context.GetTool();
         var request = requests.Create(
             context, context.GetPeerIdentity(), tool, context.Features.Get<ITaskContextFeature>()?.Task);

@@ -63,7 +63,8 @@ internal static class PolicyInputBuilder
         var source = RegoObject.FromMembers(
             Member(PrincipalKey, principal),
             Member(FingerprintKey, new RegoString(fields.CertificateFingerprint)));
-        return RegoObject.FromMembers(
+        var members = new List<KeyValuePair<RegoValue, RegoValue>>(9)
+        {
             Member(AttributesKey, RegoObject.FromMembers(Member(SourceKey, source), Member(RequestKey, request))),
             Member(ParsedPathKey, ParsePath(fields.Path)),
             Member(ParsedQueryKey, ParseQuery(fields.Query)),
@@ -71,8 +72,29 @@ internal static class PolicyInputBuilder
             Member(TaskKey, fields.Task is null ? RegoNull.Instance : TaskValue(fields.Task)),
             Member(ToolKey, ToolValue(fields.ToolId, fields.ToolLabels)),
             Member(ApprovalKey, approval ?? RegoNull.Instance),
-            Member(ContainmentKey, fields.Containment is { } c ? ContainmentValue(c) : RegoNull.Instance));
+            Member(ContainmentKey, fields.Containment is { } c ? ContainmentValue(c) : RegoNull.Instance),
+        };
+        if (fields.Mcp is { } mcp)
+        {
+            members.Add(Member(McpKey, McpValue(mcp)));
+        }
+
+        return RegoObject.FromMembers([.. members]);
     }
+
+    private static readonly RegoString McpKey = new("mcp");
+
+    /// <summary><c>input.mcp</c>: every member present, null when unknown, so a policy can test any of them.</summary>
+    private static RegoObject McpValue(McpContext mcp) => RegoObject.FromMembers(
+        Member(new RegoString("protocol_version"), Str(mcp.ProtocolVersion)),
+        Member(new RegoString("method"), Str(mcp.Method)),
+        Member(new RegoString("id"), mcp.Id is { } id ? RegoJson.FromElement(id) : RegoNull.Instance),
+        Member(new RegoString("name"), Str(mcp.Name)),
+        Member(new RegoString("arguments"), mcp.Arguments is { } args ? RegoJson.FromElement(args) : RegoNull.Instance),
+        Member(new RegoString("session"), Str(mcp.Session)),
+        Member(new RegoString("phase"), new RegoString(mcp.Phase)));
+
+    private static RegoValue Str(string? value) => value is null ? RegoNull.Instance : new RegoString(value);
 
     /// <summary><c>input.containment</c>: <c>{"state": "quarantined", "reason": ..., "since": RFC 3339}</c>.</summary>
     private static RegoObject ContainmentValue(ContainmentState containment) =>

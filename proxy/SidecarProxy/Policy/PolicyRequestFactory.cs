@@ -40,6 +40,7 @@ internal sealed class PolicyRequestFactory(StrippedHeaders stripped, TimeProvide
             Task = task,
             Containment = context.Features.Get<IContainmentFeature>()?.State,
             Time = time.GetUtcNow(),
+            Mcp = context.Features.Get<IMcpPolicyFeature>()?.Context,
         };
     }
 

@@ -55,7 +55,8 @@ public sealed class ProblemWriterTests
             "svid_missing", "svid_expired", "svid_not_yet_valid", "svid_untrusted", "svid_invalid_spiffe_id",
             "svid_invalid", "unknown_tool", "policy_denied", "policy_unavailable", "task_grant_invalid",
             "credential_unavailable", "revoked", "approval_required", "admin_forbidden", "audit_unavailable", "path_rejected", "framing_rejected",
-            "body_too_large",
+            "body_too_large", "mcp_invalid_message", "mcp_message_too_large",
+            "mcp_session_not_found",
         ];
 
         Assert.Equal(expected, DenialCode.All.Select(c => c.Value));
