@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SidecarProxy.Approvals;
 using SidecarProxy.Audit;
 using SidecarProxy.Configuration;
 using SidecarProxy.Credentials;
@@ -260,6 +261,7 @@ internal static class SidecarApplication
         services.AddSidecarPolicy(configuration);
         services.TryAddSingleton<IPolicyDecisionPoint, DenyAllPolicyDecisionPoint>();
         services.AddSidecarRevocations(configuration);
+        services.AddSidecarApprovals(configuration);
         services.AddSidecarCredentials(configuration);
         services.TryAddSingleton<ITaskContextResolver, TaskGrantContextResolver>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStrippedHeaderSource, CredentialStrippedHeaderSource>());
