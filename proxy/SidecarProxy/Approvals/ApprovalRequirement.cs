@@ -157,4 +157,10 @@ internal sealed record ApprovalRequirement
 }
 
 /// <summary>The approval terms in force for one request (decision members over <see cref="ApprovalOptions"/>).</summary>
-internal sealed record ApprovalTerms(int MinApprovals, IReadOnlyList<string> ApproverRoles, TimeSpan Ttl, string Mode, TimeSpan HoldTimeout);
+internal sealed record ApprovalTerms(int MinApprovals, IReadOnlyList<string> ApproverRoles, TimeSpan Ttl, string Mode, TimeSpan HoldTimeout)
+{
+    /// <summary>Member-wise equality (the record's own compares the role list by reference).</summary>
+    public bool SameAs(ApprovalTerms other) =>
+        other is not null && MinApprovals == other.MinApprovals && Ttl == other.Ttl && Mode == other.Mode
+        && HoldTimeout == other.HoldTimeout && ApproverRoles.SequenceEqual(other.ApproverRoles, StringComparer.Ordinal);
+}

@@ -22,13 +22,22 @@ internal sealed class DenialCode
     public static readonly DenialCode Revoked = new("revoked", 403, "Revoked");
     public static readonly DenialCode ApprovalRequired = new("approval_required", 403, "Approval required");
     public static readonly DenialCode AdminForbidden = new("admin_forbidden", 403, "Not allowed on the admin API");
+    public static readonly DenialCode ApprovalPending = new("approval_pending", 403, "Approval pending");
+    public static readonly DenialCode ApprovalDenied = new("approval_denied", 403, "Approval denied");
+    public static readonly DenialCode ApprovalExpired = new("approval_expired", 403, "Approval expired");
+    public static readonly DenialCode ApprovalUsed = new("approval_used", 403, "Approval already used");
+    public static readonly DenialCode ApprovalMismatch = new("approval_mismatch", 403, "Approval does not match this request");
+    public static readonly DenialCode ApprovalCancelled = new("approval_cancelled", 403, "Approval cancelled");
+    public static readonly DenialCode ApprovalBodyTooLarge = new("approval_body_too_large", 413, "Body too large for an approval");
+    public static readonly DenialCode ApprovalUnavailable = new("approval_unavailable", 503, "Approvals unavailable");
 
     /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
     public static readonly IReadOnlyList<DenialCode> All =
     [
         SvidMissing, SvidExpired, SvidNotYetValid, SvidUntrusted, SvidInvalidSpiffeId, SvidInvalid, UnknownTool,
         PolicyDenied, PolicyUnavailable, TaskGrantInvalid, CredentialUnavailable, Revoked, ApprovalRequired,
-        AdminForbidden,
+        AdminForbidden, ApprovalPending, ApprovalDenied, ApprovalExpired, ApprovalUsed, ApprovalMismatch, ApprovalCancelled,
+        ApprovalBodyTooLarge, ApprovalUnavailable,
     ];
 
     private static readonly FrozenDictionary<string, DenialCode> ByValue =

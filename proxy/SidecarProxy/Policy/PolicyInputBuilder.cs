@@ -70,7 +70,7 @@ internal static class PolicyInputBuilder
             Member(SourcePrincipalKey, principal),
             Member(TaskKey, fields.Task is null ? RegoNull.Instance : TaskValue(fields.Task)),
             Member(ToolKey, ToolValue(fields.ToolId, fields.ToolLabels)),
-            Member(ApprovalKey, approval ?? RegoNull.Instance),
+            Member(ApprovalKey, approval ?? (fields.Approval is { } a ? ApprovalValue(a) : RegoNull.Instance)),
             Member(ContainmentKey, fields.Containment is { } c ? ContainmentValue(c) : RegoNull.Instance));
     }
 
@@ -80,6 +80,13 @@ internal static class PolicyInputBuilder
             Member(new RegoString("reason"), new RegoString(containment.Reason)),
             Member(new RegoString("since"), new RegoString(Rfc3339(containment.Since))),
             Member(new RegoString("state"), new RegoString(containment.State)));
+
+    /// <summary><c>input.approval</c>: <c>{"id": ..., "approved_by": [SPIFFE IDs], "approved_at": RFC 3339}</c>.</summary>
+    private static RegoObject ApprovalValue(Approvals.ApprovalGrant approval) =>
+        RegoObject.FromMembers(
+            Member(new RegoString("approved_at"), new RegoString(Rfc3339(approval.ApprovedAt))),
+            Member(new RegoString("approved_by"), new RegoArray([.. approval.ApprovedBy.Select(a => (RegoValue)new RegoString(a))])),
+            Member(IdKey, new RegoString(approval.Id)));
 
     private static KeyValuePair<RegoValue, RegoValue> Member(RegoValue key, RegoValue value) => new(key, value);
 

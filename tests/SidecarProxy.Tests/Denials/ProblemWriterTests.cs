@@ -54,7 +54,9 @@ public sealed class ProblemWriterTests
         [
             "svid_missing", "svid_expired", "svid_not_yet_valid", "svid_untrusted", "svid_invalid_spiffe_id",
             "svid_invalid", "unknown_tool", "policy_denied", "policy_unavailable", "task_grant_invalid",
-            "credential_unavailable", "revoked", "approval_required", "admin_forbidden",
+            "credential_unavailable", "revoked", "approval_required", "admin_forbidden", "approval_pending",
+            "approval_denied", "approval_expired", "approval_used", "approval_mismatch", "approval_cancelled",
+            "approval_body_too_large", "approval_unavailable",
         ];
 
         Assert.Equal(expected, DenialCode.All.Select(c => c.Value));
