@@ -3,7 +3,7 @@
 # Input: the OPA-Envoy-shaped document the sidecar builds for each request (see README.md).
 # Output: data.sidecar.authz.decision, an object the sidecar enforces:
 #   {"allowed": bool, "reason": string, "credential": {"scopes": [...], "ttl_seconds": n},
-#    "require_approval": bool, "headers": {...}}
+#    "require_approval": bool, "approval": {"min_approvals": n, "approver_roles": [...], ...}, "headers": {...}}
 package sidecar.authz
 
 import rego.v1
@@ -131,7 +131,23 @@ needs_approval if {
 
 mcp_listing if input.mcp.phase == "list"
 
-approved if input.approval.approved == true
+# The approval terms: the catalogue's defaults (data.sidecar.approval), overridden per tool (tools.<id>.approval).
+# The sidecar reads them from the decision's "approval" object (see docs/approvals.md).
+default base_approval_terms := {}
+
+base_approval_terms := data.sidecar.approval
+
+approval_terms := object.union(base_approval_terms, object.get(tool, "approval", {}))
+
+min_approvals := object.get(approval_terms, "min_approvals", 1)
+
+# Released by the sidecar once an approval is consumed: input.approval = {"id", "approved_by": [...], "approved_at"}.
+# The policy checks the count itself, so a sidecar misconfigured with a lower default cannot weaken it.
+approved if {
+	is_object(input.approval)
+	is_array(input.approval.approved_by)
+	count({a | some a in input.approval.approved_by}) >= min_approvals
+}
 
 # Why a request is refused. Each rule adds one reason; the decision reports them all.
 deny contains "request has no SPIFFE ID" if not principal
@@ -196,6 +212,11 @@ else := min([object.get(tool, "max_ttl_seconds", data.sidecar.default_ttl_second
 
 scopes := object.get(tool, ["scopes", action], [])
 
+allow_reason := sprintf("%s may %s on tool %s (approval %s by %s)", [principal, action, tool_id, input.approval.id, concat(", ", input.approval.approved_by)]) if {
+	needs_approval
+	approved
+} else := sprintf("%s may %s on tool %s", [principal, action, tool_id])
+
 task_headers := {"x-sidecar-task": input.task.id} if has_task
 
 else := {}
@@ -208,13 +229,14 @@ decision := {
 } else := {
 	"allowed": false,
 	"require_approval": true,
+	"approval": approval_terms,
 	"reason": sprintf("%s on tool %s needs a human approval", [action, tool_id]),
 } if {
 	needs_approval
 	not approved
 } else := {
 	"allowed": true,
-	"reason": sprintf("%s may %s on tool %s", [principal, action, tool_id]),
+	"reason": allow_reason,
 	"credential": {"scopes": scopes, "ttl_seconds": ttl_seconds},
 	"headers": task_headers,
 }

@@ -120,17 +120,72 @@ test_researcher_may_write_github_with_task if {
 	d.credential.scopes == ["issues:write"]
 }
 
+payer := "spiffe://agents.example.org/finance/payer/eu"
+
+approval_by(approvers) := {"id": "apr_1", "approved_by": approvers, "approved_at": request_time}
+
 test_high_risk_tool_requires_approval if {
-	d := authz.decision with input as req("spiffe://agents.example.org/finance/payer/eu", "POST", "payments", task_in(60))
+	d := authz.decision with input as req(payer, "POST", "payments", task_in(60))
+	d.allowed == false
+	d.require_approval == true
+	d.approval == {"min_approvals": 2, "approver_roles": ["finance"], "ttl_seconds": 600}
+	not d.credential
+}
+
+test_high_risk_tool_allowed_once_approved_by_two if {
+	inp := object.union(req(payer, "POST", "payments", task_in(60)), {"approval": approval_by(["spiffe://ops/a", "spiffe://ops/b"])})
+	d := authz.decision with input as inp
+	d.allowed == true
+	not d.require_approval
+	d.credential.ttl_seconds == 120
+	contains(d.reason, "approval apr_1 by spiffe://ops/a, spiffe://ops/b")
+}
+
+test_high_risk_tool_one_approver_is_not_enough if {
+	inp := object.union(req(payer, "POST", "payments", task_in(60)), {"approval": approval_by(["spiffe://ops/a"])})
+	d := authz.decision with input as inp
 	d.allowed == false
 	d.require_approval == true
 }
 
-test_high_risk_tool_allowed_once_approved if {
-	inp := object.union(req("spiffe://agents.example.org/finance/payer/eu", "POST", "payments", task_in(60)), {"approval": {"id": "a-1", "approved": true}})
+test_the_same_approver_twice_counts_once if {
+	inp := object.union(req(payer, "POST", "payments", task_in(60)), {"approval": approval_by(["spiffe://ops/a", "spiffe://ops/a"])})
+	d := authz.decision with input as inp
+	d.require_approval == true
+}
+
+test_old_approval_shape_is_not_an_approval if {
+	inp := object.union(req(payer, "POST", "payments", task_in(60)), {"approval": {"id": "a-1", "approved": true}})
+	d := authz.decision with input as inp
+	d.require_approval == true
+}
+
+test_delete_requires_approval_with_the_default_terms if {
+	d := authz.decision with input as req(researcher, "DELETE", "github", task_in(60))
+	d.allowed == false
+	d.require_approval == true
+	d.approval == {"min_approvals": 1, "ttl_seconds": 900}
+}
+
+test_delete_allowed_once_approved if {
+	inp := object.union(req(researcher, "DELETE", "github", task_in(60)), {"approval": approval_by(["spiffe://ops/a"])})
 	d := authz.decision with input as inp
 	d.allowed == true
-	d.credential.ttl_seconds == 120
+	d.credential.scopes == ["repo:delete"]
+}
+
+test_delete_without_task_is_denied_not_held if {
+	d := authz.decision with input as req(researcher, "DELETE", "github", null)
+	d.allowed == false
+	not d.require_approval
+	contains(d.reason, "delete on tool github requires a task grant")
+}
+
+test_approval_does_not_override_a_denial if {
+	inp := object.union(quarantine(req(researcher, "DELETE", "github", task_in(60))), {"approval": approval_by(["spiffe://ops/a"])})
+	d := authz.decision with input as inp
+	d.allowed == false
+	contains(d.reason, "only reads are allowed")
 }
 
 test_reasons_are_all_reported if {

@@ -31,4 +31,19 @@ internal sealed class AdminAuthorizer
 
         return false;
     }
+
+    /// <summary>Every role <paramref name="id"/> holds (the union over the principals it matches).</summary>
+    public IReadOnlySet<string> RolesOf(SpiffeId id)
+    {
+        var roles = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (pattern, granted) in _principals)
+        {
+            if (pattern.Matches(id))
+            {
+                roles.UnionWith(granted);
+            }
+        }
+
+        return roles;
+    }
 }

@@ -1,3 +1,6 @@
+using SidecarProxy.Model;
+
+
 namespace SidecarProxy.Admin;
 
 /// <summary>
@@ -21,7 +24,7 @@ internal sealed record AdminPrincipalOptions
     /// <summary>A SPIFFE ID, or a glob: <c>*</c> matches within one path segment, a <c>**</c> segment any number of segments.</summary>
     public string? Id { get; init; }
 
-    /// <summary>Any of <c>revoke</c>, <c>approve</c>, <c>read</c>.</summary>
+    /// <summary>Any of <c>revoke</c>, <c>approve</c>, <c>approve:&lt;group&gt;</c>, <c>read</c>.</summary>
     public List<string> Roles { get; init; } = [];
 }
 
@@ -31,11 +34,22 @@ internal static class AdminRoles
     /// <summary>Create and lift revocations and quarantines (and list them).</summary>
     public const string Revoke = "revoke";
 
-    /// <summary>Reserved for human approvals (no endpoint yet).</summary>
+    /// <summary>Decide approvals (and list them); <c>approve:&lt;group&gt;</c> decides those whose <c>approver_roles</c> name the group.</summary>
     public const string Approve = "approve";
 
-    /// <summary>List revocations.</summary>
+    /// <summary>Prefix of the scoped approver roles, <c>approve:&lt;group&gt;</c>.</summary>
+    public const string ApprovePrefix = "approve:";
+
+    /// <summary>List revocations and approvals.</summary>
     public const string Read = "read";
 
     public static readonly IReadOnlyList<string> All = [Revoke, Approve, Read];
+
+    /// <summary>Whether <paramref name="role"/> is one of <see cref="All"/> or a scoped approver role <c>approve:&lt;group&gt;</c>.</summary>
+    public static bool IsValid(string role) =>
+        All.Contains(role)
+        || (role.StartsWith(ApprovePrefix, StringComparison.Ordinal) && ApprovalRequirement.IsGroupName(role[ApprovePrefix.Length..]));
+
+    /// <summary>Whether <paramref name="role"/> lets its holder decide some approvals.</summary>
+    public static bool IsApprover(string role) => role == Approve || role.StartsWith(ApprovePrefix, StringComparison.Ordinal);
 }

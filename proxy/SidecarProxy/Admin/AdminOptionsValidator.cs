@@ -39,9 +39,9 @@ internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
 
             for (var j = 0; j < principal.Roles.Count; j++)
             {
-                if (!AdminRoles.All.Contains(principal.Roles[j]))
+                if (!AdminRoles.IsValid(principal.Roles[j]))
                 {
-                    errors.Add($"Sidecar:Admin:Principals:{i}:Roles:{j} '{principal.Roles[j]}' is not a role ({string.Join(", ", AdminRoles.All)})");
+                    errors.Add($"Sidecar:Admin:Principals:{i}:Roles:{j} '{principal.Roles[j]}' is not a role ({string.Join(", ", AdminRoles.All)}, approve:<group>)");
                 }
             }
         }

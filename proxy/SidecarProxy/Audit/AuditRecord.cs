@@ -79,6 +79,10 @@ internal sealed record AuditRecord
     /// <summary>An admin API call (revocation created, lifted, refused); absent on agent request lines.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public AdminAuditDetails? Admin { get; init; }
+
+    /// <summary>An approval event (requested, decided, consumed, expired, withdrawn, cancelled); absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ApprovalAuditDetails? Approval { get; init; }
 }
 
 /// <summary>

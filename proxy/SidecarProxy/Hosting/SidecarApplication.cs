@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Admin;
+using SidecarProxy.Approvals;
 using SidecarProxy.Audit;
 using SidecarProxy.Configuration;
 using SidecarProxy.Credentials;
@@ -18,6 +19,7 @@ using SidecarProxy.Health;
 using SidecarProxy.Identity;
 using SidecarProxy.Identity.WorkloadApi;
 using SidecarProxy.Mcp;
+using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Policy;
@@ -273,6 +275,7 @@ internal static class SidecarApplication
         services.AddSidecarPolicy(configuration);
         services.AddSidecarRevocations(configuration);
         services.AddSidecarAdmin(configuration);
+        services.AddSidecarApprovals(configuration);
         services.AddSidecarTaskGrants(configuration);
         services.AddSidecarCredentials(configuration);
         services.AddSidecarAudit(configuration);
@@ -287,6 +290,7 @@ internal static class SidecarApplication
 
         // Listeners.
         services.AddSingleton<SidecarListeners>();
+        services.AddSingleton<IListenerUrls>(sp => sp.GetRequiredService<SidecarListeners>());
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, SidecarKestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
 

@@ -4,7 +4,7 @@ using SidecarProxy.Model;
 namespace SidecarProxy.Hosting;
 
 /// <summary>The Kestrel endpoints by kind; after start-up they report the bound port (useful when it was 0).</summary>
-internal sealed class SidecarListeners
+internal sealed class SidecarListeners : IListenerUrls
 {
     private readonly Dictionary<ListenerKind, ListenOptions> _listeners = [];
 

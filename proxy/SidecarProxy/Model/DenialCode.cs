@@ -29,16 +29,23 @@ internal sealed class DenialCode
     public static readonly DenialCode McpInvalidMessage = new("mcp_invalid_message", 400, "Invalid MCP message");
     public static readonly DenialCode McpMessageTooLarge = new("mcp_message_too_large", 413, "MCP message too large");
     public static readonly DenialCode McpSessionNotFound = new("mcp_session_not_found", 404, "MCP session not found");
+    public static readonly DenialCode ApprovalPending = new("approval_pending", 403, "Approval pending");
+    public static readonly DenialCode ApprovalDenied = new("approval_denied", 403, "Approval denied");
+    public static readonly DenialCode ApprovalExpired = new("approval_expired", 403, "Approval expired");
+    public static readonly DenialCode ApprovalUsed = new("approval_used", 403, "Approval already used");
+    public static readonly DenialCode ApprovalMismatch = new("approval_mismatch", 403, "Approval does not match this request");
+    public static readonly DenialCode ApprovalCancelled = new("approval_cancelled", 403, "Approval cancelled");
+    public static readonly DenialCode ApprovalBodyTooLarge = new("approval_body_too_large", 413, "Body too large for an approval");
+    public static readonly DenialCode ApprovalUnavailable = new("approval_unavailable", 503, "Approvals unavailable");
 
     /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
     public static readonly IReadOnlyList<DenialCode> All =
     [
         SvidMissing, SvidExpired, SvidNotYetValid, SvidUntrusted, SvidInvalidSpiffeId, SvidInvalid, UnknownTool,
         PolicyDenied, PolicyUnavailable, TaskGrantInvalid, CredentialUnavailable, Revoked, ApprovalRequired,
-        AdminForbidden,
-        AuditUnavailable,
-        PathRejected, FramingRejected, BodyTooLarge,
-        McpInvalidMessage, McpMessageTooLarge, McpSessionNotFound,
+        AdminForbidden, AuditUnavailable, PathRejected, FramingRejected, BodyTooLarge,
+        McpInvalidMessage, McpMessageTooLarge, McpSessionNotFound, ApprovalPending, ApprovalDenied, ApprovalExpired, ApprovalUsed, ApprovalMismatch, ApprovalCancelled,
+        ApprovalBodyTooLarge, ApprovalUnavailable,
     ];
 
     private static readonly FrozenDictionary<string, DenialCode> ByValue =

@@ -20,6 +20,9 @@ internal sealed record PolicyDecision
     /// <summary>Hold the action until a human approves it.</summary>
     public bool RequireApproval { get; init; }
 
+    /// <summary>The decision's <c>approval</c> terms (each member optional; <c>Sidecar:Approvals</c> gives the rest).</summary>
+    public ApprovalRequirement? Approval { get; init; }
+
     /// <summary>Headers set on the forwarded request (credential headers are ignored).</summary>
     public IReadOnlyDictionary<string, string> HeadersToAdd { get; init; } = new Dictionary<string, string>();
 

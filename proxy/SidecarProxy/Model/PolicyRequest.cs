@@ -42,6 +42,9 @@ internal sealed record PolicyRequest
     /// <summary>The quarantine of the identity or task (<c>input.containment</c>), or null.</summary>
     public ContainmentState? Containment { get; init; }
 
+    /// <summary>The consumed approval of this request (<c>input.approval</c>), or null.</summary>
+    public ApprovalGrant? Approval { get; init; }
+
     /// <summary>When the request arrived (from the injected <see cref="TimeProvider"/>).</summary>
     public required DateTimeOffset Time { get; init; }
 

@@ -25,6 +25,13 @@ internal sealed class SidecarMetrics
     public const string CodeLabel = "code";
     public const string StageLabel = "stage";
     public const string ActionLabel = "action";
+    public const string OutcomeLabel = "outcome";
+
+    /// <summary>The outcomes of <see cref="ApprovalDecisions"/>, pre-created at zero.</summary>
+    public static readonly IReadOnlyList<string> ApprovalOutcomes = ["approved", "denied", "expired", "withdrawn", "cancelled"];
+
+    /// <summary>Human decision times: one second to two hours.</summary>
+    public static readonly double[] ApprovalBuckets = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
 
     /// <summary>
     /// Latency buckets from 5 µs to 10 s. An embedded policy decision or a credential cache hit takes
@@ -146,6 +153,20 @@ internal sealed class SidecarMetrics
             "Agent requests abandoned by the client (connection or stream closed) before the sidecar answered, by the "
             + "stage that noticed (policy, pipeline). Not server errors: no 500, no error log.",
             StageLabel);
+        ApprovalsPending = factory.CreateGauge(
+            "sidecar_approvals_pending",
+            "Approvals waiting for approvers, computed at scrape time.");
+        ApprovalDecisions = factory.CreateCounter(
+            "sidecar_approval_decisions_total",
+            "Approvals that reached an outcome: approved, denied, expired, withdrawn (the held agent left), cancelled (revoked).",
+            OutcomeLabel);
+        ApprovalDecisionDuration = factory.CreateHistogram(
+            "sidecar_approval_decision_duration_seconds",
+            "Time from an approval's request to its approval or denial, by outcome (approved, denied).",
+            new HistogramConfiguration { LabelNames = [OutcomeLabel], Buckets = ApprovalBuckets });
+        ApprovalsHeld = factory.CreateGauge(
+            "sidecar_approval_held_requests",
+            "Agent requests held open (hold mode) waiting for an approval decision.");
         BuildInfo = factory.CreateGauge(
             "sidecar_build_info",
             "Build information (value is always 1).",
@@ -202,6 +223,14 @@ internal sealed class SidecarMetrics
 
     public Counter ClientAborts { get; }
 
+    public Gauge ApprovalsPending { get; }
+
+    public Counter ApprovalDecisions { get; }
+
+    public Histogram ApprovalDecisionDuration { get; }
+
+    public Gauge ApprovalsHeld { get; }
+
     public Gauge BuildInfo { get; }
 
     /// <summary>
@@ -231,6 +260,13 @@ internal sealed class SidecarMetrics
         AuditUnavailable.WithLabels("serve");
         ClientAborts.WithLabels("policy");
         ClientAborts.WithLabels("pipeline");
+        foreach (var outcome in ApprovalOutcomes)
+        {
+            ApprovalDecisions.WithLabels(outcome);
+        }
+
+        ApprovalDecisionDuration.WithLabels("approved");
+        ApprovalDecisionDuration.WithLabels("denied");
 
         foreach (var provider in providers)
         {

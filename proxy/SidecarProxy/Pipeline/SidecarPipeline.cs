@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using SidecarProxy.Admin;
+using SidecarProxy.Approvals;
 using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
 using SidecarProxy.Health;
@@ -58,6 +59,7 @@ internal static class SidecarPipeline
         app.MapHealthEndpoints();
         app.MapJwks().RequireListener(ListenerKind.Operations);
         app.MapAdminEndpoints();
+        app.MapApprovalEndpoints();
         app.MapReverseProxy(proxy =>
         {
             // 4. Task context: the agent's task grant, if any; a revoked task is refused here.

@@ -1,3 +1,4 @@
+using SidecarProxy.Approvals;
 using SidecarProxy.Model;
 using SidecarProxy.Rego.Values;
 
@@ -6,7 +7,7 @@ namespace SidecarProxy.Policy;
 /// <summary>
 /// The policy's answer as DESIGN.md defines it: a boolean, or an object with <c>allowed</c> and optional
 /// <c>reason</c>, <c>credential.scopes</c>, <c>credential.ttl_seconds</c>, <c>require_approval</c>,
-/// <c>headers</c>, <c>request_headers_to_remove</c>, <c>http_status</c> and <c>body</c>.
+/// <c>approval</c> (see <see cref="ApprovalRequirement"/>), <c>headers</c>, <c>request_headers_to_remove</c>, <c>http_status</c> and <c>body</c>.
 /// Parsing is strict: a field of the wrong type makes the whole decision invalid (and so a denial).
 /// </summary>
 internal static class DecisionDocument
@@ -95,6 +96,17 @@ internal static class DecisionDocument
             requireApproval = rab.Value;
         }
 
+        ApprovalRequirement? approval = null;
+        if (o.TryGetValue("approval", out var ap) && ap is not RegoNull)
+        {
+            if (!ApprovalRequirement.TryParse(ap, out var parsed, out error))
+            {
+                return false;
+            }
+
+            approval = parsed;
+        }
+
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (o.TryGetValue("headers", out var h))
         {
@@ -154,6 +166,7 @@ internal static class DecisionDocument
             Scopes = scopes,
             CredentialTtl = ttl is { } ttlSeconds ? TimeSpan.FromSeconds(ttlSeconds) : null,
             RequireApproval = requireApproval,
+            Approval = approval,
             HeadersToAdd = headers,
             HeadersToRemove = remove,
             HttpStatus = status,

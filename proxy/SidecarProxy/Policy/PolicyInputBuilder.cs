@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using SidecarProxy.Approvals;
 using SidecarProxy.Model;
 using SidecarProxy.Pipeline;
 using SidecarProxy.Rego.Values;
@@ -71,7 +72,7 @@ internal static class PolicyInputBuilder
             Member(SourcePrincipalKey, principal),
             Member(TaskKey, fields.Task is null ? RegoNull.Instance : TaskValue(fields.Task)),
             Member(ToolKey, ToolValue(fields.ToolId, fields.ToolLabels)),
-            Member(ApprovalKey, approval ?? RegoNull.Instance),
+            Member(ApprovalKey, approval ?? (fields.Approval is { } a ? ApprovalValue(a) : RegoNull.Instance)),
             Member(ContainmentKey, fields.Containment is { } c ? ContainmentValue(c) : RegoNull.Instance),
         };
         if (fields.Mcp is { } mcp)
@@ -102,6 +103,13 @@ internal static class PolicyInputBuilder
             Member(new RegoString("reason"), new RegoString(containment.Reason)),
             Member(new RegoString("since"), new RegoString(Rfc3339(containment.Since))),
             Member(new RegoString("state"), new RegoString(containment.State)));
+
+    /// <summary><c>input.approval</c>: <c>{"id": ..., "approved_by": [SPIFFE IDs], "approved_at": RFC 3339}</c>.</summary>
+    private static RegoObject ApprovalValue(ApprovalGrant approval) =>
+        RegoObject.FromMembers(
+            Member(new RegoString("approved_at"), new RegoString(Rfc3339(approval.ApprovedAt))),
+            Member(new RegoString("approved_by"), new RegoArray([.. approval.ApprovedBy.Select(a => (RegoValue)new RegoString(a))])),
+            Member(IdKey, new RegoString(approval.Id)));
 
     private static KeyValuePair<RegoValue, RegoValue> Member(RegoValue key, RegoValue value) => new(key, value);
 

@@ -31,6 +31,12 @@ internal sealed partial class RevocationStore : IRevocationCheck
 
     public RevocationSnapshot Snapshot => _snapshot;
 
+    /// <summary>
+    /// Raised after a record was stored and published (outside the store's lock), so other stores can drop state
+    /// of what it covers (pending approvals of a revoked identity or task). Handlers must not throw.
+    /// </summary>
+    public event Action<RevocationRecord>? Added;
+
     public bool IsPersistent => _statePath is not null;
 
     /// <summary>Reads the state file (start-up). Throws <see cref="InvalidDataException"/> or <see cref="IOException"/>.</summary>
@@ -72,6 +78,7 @@ internal sealed partial class RevocationStore : IRevocationCheck
     /// <summary>Stores a new record (persisted before it applies) and returns it.</summary>
     public RevocationRecord Add(RevocationSubject subject, string action, string reason, DateTimeOffset? expiresAt, string createdBy)
     {
+        RevocationRecord added;
         lock (_gate)
         {
             var record = new RevocationRecord
@@ -85,8 +92,11 @@ internal sealed partial class RevocationStore : IRevocationCheck
                 ExpiresAt = expiresAt,
             };
             Publish([.. _snapshot.Records, record]);
-            return record;
+            added = record;
         }
+
+        Added?.Invoke(added);
+        return added;
     }
 
     /// <summary>Removes a record; null when no record has that id.</summary>

@@ -61,19 +61,22 @@ internal sealed class CredentialBed : IAsyncDisposable
     /// <param name="configure">Last word on the settings.</param>
     /// <param name="trustDomain">The agents' trust domain.</param>
     /// <param name="shippedPolicy">Decide with the embedded engine on this directory instead of <see cref="Policy"/>.</param>
+    /// <param name="extraServices">Services registered before the sidecar's own (e.g. a TimeProvider).</param>
     public static async Task<CredentialBed> StartAsync(
         bool grantsRequired = false,
         Action<Dictionary<string, string?>>? configure = null,
         string trustDomain = TrustDomain,
-        string? shippedPolicy = null)
+        string? shippedPolicy = null,
+        Action<IServiceCollection>? extraServices = null)
     {
         var directory = Directory.CreateTempSubdirectory("sidecar-cred-").FullName;
         var bed = new CredentialBed(directory, trustDomain);
-        await bed.InitializeAsync(grantsRequired, configure, shippedPolicy);
+        await bed.InitializeAsync(grantsRequired, configure, shippedPolicy, extraServices);
         return bed;
     }
 
-    private async Task InitializeAsync(bool grantsRequired, Action<Dictionary<string, string?>>? configure, string? shippedPolicy)
+    private async Task InitializeAsync(
+        bool grantsRequired, Action<Dictionary<string, string?>>? configure, string? shippedPolicy, Action<IServiceCollection>? extraServices)
     {
         Identity.WriteBundle(_trustDomain, Root);
         Tokens = WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] });
@@ -140,6 +143,7 @@ internal sealed class CredentialBed : IAsyncDisposable
                 services.AddSingletonPdp(Policy);
             }
             services.AddSingleton<ILoggerProvider>(Logs);
+            extraServices?.Invoke(services);
         });
     }
 

@@ -34,7 +34,10 @@ internal sealed class AdminBed : IAsyncDisposable
     public Uri AdminUrl => Bed.Proxy.App.Services.GetRequiredService<SidecarListeners>().GetUrl(ListenerKind.Admin);
 
     public static async Task<AdminBed> StartAsync(
-        string trustDomain = CredentialBed.TrustDomain, string? shippedPolicy = null, Action<Dictionary<string, string?>>? configure = null)
+        string trustDomain = CredentialBed.TrustDomain,
+        string? shippedPolicy = null,
+        Action<Dictionary<string, string?>>? configure = null,
+        Action<IServiceCollection>? extraServices = null)
     {
         var bed = await CredentialBed.StartAsync(
             trustDomain: trustDomain,
@@ -43,7 +46,8 @@ internal sealed class AdminBed : IAsyncDisposable
             {
                 AddAdmin(settings, trustDomain);
                 configure?.Invoke(settings);
-            });
+            },
+            extraServices: extraServices);
         return new AdminBed(bed, trustDomain);
     }
 

@@ -56,7 +56,9 @@ public sealed class ProblemWriterTests
             "svid_invalid", "unknown_tool", "policy_denied", "policy_unavailable", "task_grant_invalid",
             "credential_unavailable", "revoked", "approval_required", "admin_forbidden", "audit_unavailable", "path_rejected", "framing_rejected",
             "body_too_large", "mcp_invalid_message", "mcp_message_too_large",
-            "mcp_session_not_found",
+            "mcp_session_not_found", "approval_pending",
+            "approval_denied", "approval_expired", "approval_used", "approval_mismatch", "approval_cancelled",
+            "approval_body_too_large", "approval_unavailable",
         ];
 
         Assert.Equal(expected, DenialCode.All.Select(c => c.Value));

@@ -1,15 +1,18 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SidecarProxy.Approvals;
 using SidecarProxy.Denials;
 using SidecarProxy.Model;
 using SidecarProxy.Observability;
+using SidecarProxy.Policy;
 
-namespace SidecarProxy.Policy;
+namespace SidecarProxy.Pipeline;
 
 /// <summary>
 /// Policy stage. Fails closed: an exception from the decision point is 503 <c>policy_unavailable</c>; a denial
 /// is the decision's status (403 by default) with code <c>policy_denied</c>; a decision that requires approval
-/// is held with 403 <c>approval_required</c> until an approval stage exists to release it. A request the agent
+/// goes to the approval stage (<see cref="Approvals.ApprovalGate"/>), which answers (approval_required, ...) or
+/// returns the policy's new decision with <c>input.approval</c> once an approval is consumed. A request the agent
 /// abandons while the policy is evaluated is a client abort, not a server error: nothing is forwarded, no error
 /// is logged, it is counted in <c>sidecar_client_aborts_total{stage="policy"}</c> and audited as <c>aborted</c>.
 /// </summary>
@@ -19,7 +22,8 @@ internal sealed partial class PolicyDecisionMiddleware(
     PolicyRequestFactory requests,
     DenialResponder denials,
     SidecarMetrics metrics,
-    ILogger<PolicyDecisionMiddleware> logger)
+    ILogger<PolicyDecisionMiddleware> logger,
+    Approvals.ApprovalGate? approvals = null)
 {
     private readonly Prometheus.Counter.Child _aborts = metrics.ClientAborts.WithLabels("policy");
 
@@ -70,8 +74,23 @@ internal sealed partial class PolicyDecisionMiddleware(
         // Approval first: a policy holds an action with require_approval whether or not it also says allowed.
         if (decision.RequireApproval)
         {
-            await denials.DenyAsync(context, DenialCode.ApprovalRequired, decision.Reason, null, extensions);
-            return;
+            if (approvals is null)
+            {
+                await denials.DenyAsync(context, DenialCode.ApprovalRequired, decision.Reason, null, extensions);
+                return;
+            }
+
+            // The gate answers itself, or hands back the decision made with input.approval (never require_approval).
+            if (await approvals.GateAsync(context, request, decision) is not { } approved)
+            {
+                return;
+            }
+
+            (request, decision) = approved;
+            context.Features.Set<IPolicyDecisionFeature>(new PolicyDecisionFeature(request, decision));
+            extensions = decision.DecisionId is null
+                ? null
+                : new Dictionary<string, string> { ["decision_id"] = decision.DecisionId };
         }
 
         if (!decision.Allowed)
