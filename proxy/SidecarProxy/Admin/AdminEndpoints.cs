@@ -21,6 +21,8 @@ namespace SidecarProxy.Admin;
 /// POST   /admin/revocations        role revoke           201 + the stored record
 /// GET    /admin/revocations        role read or revoke   200 {"revocations": [...]}
 /// DELETE /admin/revocations/{id}   role revoke           200 + the lifted record; 404 unknown id (?reason= audited)
+///                                                        503 fleet_unavailable when the fleet store cannot take it
+/// GET    /admin/revocations/check  role read or revoke   200 would this sidecar refuse ?spiffe_id= (AdminCheckEndpoint)
 /// </code>
 /// Callers are authenticated by their X.509-SVID, validated at the handshake with the agents' rules and trust
 /// bundles: no or a bad certificate is 401 with the agents' codes; a caller without the role is 403
@@ -37,6 +39,7 @@ internal static class AdminEndpoints
         endpoints.MapPost(RevocationsPath, (RequestDelegate)CreateAsync).RequireListener(ListenerKind.Admin);
         endpoints.MapGet(RevocationsPath, (RequestDelegate)ListAsync).RequireListener(ListenerKind.Admin);
         endpoints.MapDelete(RevocationsPath + "/{id}", (RequestDelegate)LiftAsync).RequireListener(ListenerKind.Admin);
+        endpoints.MapAdminCheckEndpoint();
         return endpoints;
     }
 
@@ -92,6 +95,11 @@ internal static class AdminEndpoints
 
             var (closed, purged) = services.GetRequiredService<RevocationEnforcer>().Apply(record);
             services.GetRequiredService<AdminAudit>().Changed(context, caller.ToString(), "revocation_created", record, 201, closed, purged);
+
+            // With a fleet store: in force here already; say whether Redis has it (else it is written on reconnect).
+            var fleet = services.GetService<RevocationFleetSync>() is { } sync
+                ? await sync.WaitPushedAsync(record.Id, TimeSpan.FromSeconds(1), context.RequestAborted) ? "replicated" : "queued"
+                : null;
             context.Response.StatusCode = 201;
             context.Response.Headers.Location = RevocationsPath + "/" + record.Id;
             await WriteJsonAsync(context, json =>
@@ -100,6 +108,11 @@ internal static class AdminEndpoints
                 AdminJson.WriteRecordMembers(json, record, time.GetUtcNow());
                 json.WriteNumber("connections_closed", closed);
                 json.WriteNumber("credentials_purged", purged);
+                if (fleet is not null)
+                {
+                    json.WriteString("fleet", fleet);
+                }
+
                 json.WriteEndObject();
             });
         }
@@ -150,10 +163,25 @@ internal static class AdminEndpoints
             return;
         }
 
+        // With a fleet store, Redis first: a lift is never local only (Redis unreachable: 503, nothing changed).
+        RevocationRecord? fleetRecord = null;
+        if (services.GetService<RevocationFleetSync>() is { } fleet)
+        {
+            try
+            {
+                fleetRecord = await fleet.LiftAsync(id, caller.ToString(), string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(), context.RequestAborted);
+            }
+            catch (FleetUnavailableException ex)
+            {
+                await AdminProblem.WriteAsync(context, 503, "fleet_unavailable", "Fleet revocation store unavailable", ex.Message, null);
+                return;
+            }
+        }
+
         RevocationRecord? record;
         try
         {
-            record = services.GetRequiredService<RevocationStore>().Remove(id);
+            record = services.GetRequiredService<RevocationStore>().Remove(id) ?? fleetRecord;
         }
         catch (RevocationStateException ex)
         {
@@ -180,7 +208,7 @@ internal static class AdminEndpoints
     }
 
     /// <summary>The caller's SPIFFE ID when it holds one of <paramref name="roles"/>; otherwise the refusal is written.</summary>
-    private static async Task<SpiffeId?> AuthorizeAsync(HttpContext context, params string[] roles)
+    internal static async Task<SpiffeId?> AuthorizeAsync(HttpContext context, params string[] roles)
     {
         var services = context.RequestServices;
         var audit = services.GetRequiredService<AdminAudit>();
@@ -211,7 +239,7 @@ internal static class AdminEndpoints
         return identity.SpiffeId;
     }
 
-    private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
+    internal static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))

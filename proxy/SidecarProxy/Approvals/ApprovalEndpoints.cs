@@ -1,8 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -10,6 +10,7 @@ using SidecarProxy.Admin;
 using SidecarProxy.Denials;
 using SidecarProxy.Model;
 using SidecarProxy.Policy;
+using SidecarProxy.Revocation;
 using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Approvals;

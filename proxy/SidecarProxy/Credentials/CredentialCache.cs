@@ -113,6 +113,13 @@ internal sealed class CredentialCache : IDisposable
     /// <summary>Drops every entry whose key satisfies <paramref name="predicate"/> (revocation of a subtree or trust domain).</summary>
     public int RemoveMatching(Func<CredentialCacheKey, bool> predicate) => RemoveWhere(predicate);
 
+    /// <summary>How many entries (fetched or being fetched) satisfy <paramref name="predicate"/>; read-only.</summary>
+    public int CountMatching(Func<CredentialCacheKey, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        return _entries.Keys.Count(predicate);
+    }
+
     public void Clear() => _entries.Clear();
 
     public void Dispose()

@@ -8,7 +8,10 @@ using SidecarProxy.Model;
 
 namespace SidecarProxy.Health;
 
-/// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (every <see cref="IReadinessCheck"/> passes).</summary>
+/// <summary>
+/// <c>/healthz</c> (the process answers) and <c>/readyz</c> (every <see cref="IReadinessCheck"/> passes: 200, status
+/// <c>ready</c>, or <c>degraded</c> when a check is ready in a degraded mode; otherwise 503 <c>not_ready</c>).
+/// </summary>
 internal static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
@@ -24,6 +27,7 @@ internal static class HealthEndpoints
     {
         var checks = context.RequestServices.GetServices<IReadinessCheck>();
         var ready = true;
+        var degraded = false;
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer))
         {
@@ -42,14 +46,20 @@ internal static class HealthEndpoints
                 }
 
                 ready &= result.Ready;
+                degraded |= result.Degraded;
                 json.WriteStartObject(check.Name);
                 json.WriteBoolean("ready", result.Ready);
+                if (result.Degraded)
+                {
+                    json.WriteBoolean("degraded", true);
+                }
+
                 json.WriteString("detail", result.Detail);
                 json.WriteEndObject();
             }
 
             json.WriteEndObject();
-            json.WriteString("status", ready ? "ready" : "not_ready");
+            json.WriteString("status", !ready ? "not_ready" : degraded ? "degraded" : "ready");
             json.WriteEndObject();
         }
 

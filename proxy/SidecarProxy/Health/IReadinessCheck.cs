@@ -15,7 +15,12 @@ internal interface IReadinessCheck
 
 internal readonly record struct ReadinessResult(bool Ready, string Detail)
 {
+    /// <summary>Ready, but working in a degraded mode (shown as <c>"degraded": true</c> and status <c>degraded</c>).</summary>
+    public bool Degraded { get; init; }
+
     public static ReadinessResult Healthy(string detail) => new(true, detail);
+
+    public static ReadinessResult DegradedButReady(string detail) => new(true, detail) { Degraded = true };
 
     public static ReadinessResult Unhealthy(string detail) => new(false, detail);
 }

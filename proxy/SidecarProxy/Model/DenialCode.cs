@@ -37,6 +37,7 @@ internal sealed class DenialCode
     public static readonly DenialCode ApprovalCancelled = new("approval_cancelled", 403, "Approval cancelled");
     public static readonly DenialCode ApprovalBodyTooLarge = new("approval_body_too_large", 413, "Body too large for an approval");
     public static readonly DenialCode ApprovalUnavailable = new("approval_unavailable", 503, "Approvals unavailable");
+    public static readonly DenialCode RevocationsStale = new("revocations_stale", 503, "Revocation list stale");
 
     /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
     public static readonly IReadOnlyList<DenialCode> All =
@@ -45,7 +46,7 @@ internal sealed class DenialCode
         PolicyDenied, PolicyUnavailable, TaskGrantInvalid, CredentialUnavailable, Revoked, ApprovalRequired,
         AdminForbidden, AuditUnavailable, PathRejected, FramingRejected, BodyTooLarge,
         McpInvalidMessage, McpMessageTooLarge, McpSessionNotFound, ApprovalPending, ApprovalDenied, ApprovalExpired, ApprovalUsed, ApprovalMismatch, ApprovalCancelled,
-        ApprovalBodyTooLarge, ApprovalUnavailable,
+        ApprovalBodyTooLarge, ApprovalUnavailable, RevocationsStale,
     ];
 
     private static readonly FrozenDictionary<string, DenialCode> ByValue =

@@ -55,6 +55,15 @@ internal sealed class SidecarMetrics
         "rego_recursion_error", "decision_invalid", "engine_unavailable",
     ];
 
+    /// <summary>
+    /// Buckets of fleet revocation propagation, from 1 ms (a pub/sub announcement on a LAN) to 5 min (a sidecar that
+    /// was cut off from Redis and caught up by reconciling); 1 s, the propagation objective, is a bucket bound.
+    /// </summary>
+    public static readonly double[] PropagationBuckets =
+    [
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
+    ];
+
     public SidecarMetrics()
     {
         Registry = Metrics.NewCustomRegistry();
@@ -167,6 +176,28 @@ internal sealed class SidecarMetrics
         ApprovalsHeld = factory.CreateGauge(
             "sidecar_approval_held_requests",
             "Agent requests held open (hold mode) waiting for an approval decision.");
+        RevocationPropagation = factory.CreateHistogram(
+            "sidecar_revocation_propagation_seconds",
+            "Time from a fleet revocation's created_at (on the sidecar that made it) to its enforcement here, by how it "
+            + "arrived (pubsub: the announcement, reconcile: a resync with the Redis set). Clock skew between hosts adds to it.",
+            new HistogramConfiguration { LabelNames = ["via"], Buckets = PropagationBuckets });
+        RevocationFleetChanges = factory.CreateCounter(
+            "sidecar_revocation_fleet_changes_applied_total",
+            "Revocation changes made on other sidecars and applied here, by type (created, lifted, expired).",
+            "type");
+        RevocationStoreUp = factory.CreateGauge(
+            "sidecar_revocation_store_up",
+            "1 while the fleet revocation store (Redis) answers, 0 while it does not. Only with Sidecar:Revocations:Redis.");
+        RevocationStoreStaleness = factory.CreateGauge(
+            "sidecar_revocation_store_staleness_seconds",
+            "Seconds since the last successful sync with the fleet revocation store (a reconcile or a heartbeat).");
+        RevocationStoreMaxStaleness = factory.CreateGauge(
+            "sidecar_revocation_store_max_staleness_seconds",
+            "Sidecar:Revocations:MaxStaleness: past it the revocation list counts as stale (readyz degraded, OnStale applies).");
+        RevocationStoreReconciles = factory.CreateCounter(
+            "sidecar_revocation_store_reconciles_total",
+            "Full resyncs with the fleet revocation store, by result (ok, error).",
+            "result");
         BuildInfo = factory.CreateGauge(
             "sidecar_build_info",
             "Build information (value is always 1).",
@@ -230,6 +261,18 @@ internal sealed class SidecarMetrics
     public Histogram ApprovalDecisionDuration { get; }
 
     public Gauge ApprovalsHeld { get; }
+
+    public Histogram RevocationPropagation { get; }
+
+    public Counter RevocationFleetChanges { get; }
+
+    public Gauge RevocationStoreUp { get; }
+
+    public Gauge RevocationStoreStaleness { get; }
+
+    public Gauge RevocationStoreMaxStaleness { get; }
+
+    public Counter RevocationStoreReconciles { get; }
 
     public Gauge BuildInfo { get; }
 

@@ -9,15 +9,24 @@ namespace SidecarProxy.Pipeline;
 /// <summary>
 /// Revocation stage: a revoked identity (exact SPIFFE ID, SPIFFE ID prefix or trust domain) is refused before
 /// anything else is looked at; a quarantined one goes on with its containment recorded for the policy. Fails
-/// closed: a check that throws refuses the request.
+/// closed: a check that throws refuses the request. With a fleet store that is stale and <c>OnStale=deny</c>, every
+/// agent request is refused with 503 <c>revocations_stale</c> first.
 /// </summary>
-internal sealed class RevocationMiddleware(RequestDelegate next, IRevocationCheck revocations, DenialResponder denials)
+internal sealed class RevocationMiddleware(
+    RequestDelegate next, IRevocationCheck revocations, DenialResponder denials, IRevocationFreshness? freshness = null)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         if (!context.IsAgentRequest())
         {
             await next(context);
+            return;
+        }
+
+        if (freshness is { RefuseRequests: true })
+        {
+            await denials.DenyAsync(
+                context, DenialCode.RevocationsStale, "the revocation list has not been synced with the fleet's store for too long");
             return;
         }
 

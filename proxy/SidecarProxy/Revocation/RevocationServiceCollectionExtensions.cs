@@ -19,6 +19,7 @@ internal static class RevocationServiceCollectionExtensions
         services.TryAddSingleton<IRevocationCheck>(sp => sp.GetRequiredService<RevocationStore>());
         services.TryAddSingleton<TaskRequestRegistry>();
         services.TryAddSingleton<RevocationEnforcer>();
+        services.AddSidecarFleetRevocations(configuration);
         return services;
     }
 

@@ -92,6 +92,7 @@ internal sealed partial class RevocationStore : IRevocationCheck
                 ExpiresAt = expiresAt,
             };
             Publish([.. _snapshot.Records, record]);
+            LocalChanged?.Invoke(new RevocationChange(RevocationChangeKind.Created, record));
             added = record;
         }
 
@@ -111,6 +112,7 @@ internal sealed partial class RevocationStore : IRevocationCheck
             }
 
             Publish([.. _snapshot.Records.Where(r => !ReferenceEquals(r, existing))]);
+            LocalChanged?.Invoke(new RevocationChange(RevocationChangeKind.Lifted, existing));
             return existing;
         }
     }
@@ -125,6 +127,10 @@ internal sealed partial class RevocationStore : IRevocationCheck
             if (expired.Count > 0)
             {
                 Publish([.. _snapshot.Records.Where(r => r.IsActive(now))]);
+                foreach (var record in expired)
+                {
+                    LocalChanged?.Invoke(new RevocationChange(RevocationChangeKind.Expired, record));
+                }
             }
 
             return expired;

@@ -82,6 +82,66 @@ public sealed class AdminCliTests : IAsyncLifetime
         Assert.Contains("admin_forbidden", forbidden.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Drill_OnOneSidecarWithoutFleet_PassesAndLeavesNothing()
+    {
+        string[] args =
+        [
+            "drill", "--sidecar", _bed.AdminUrl.ToString(), "--canary", "spiffe://agents.test/drill/canary",
+            "--cert", Path.Combine(_directory, "admin.pem"), "--key", Path.Combine(_directory, "admin-key.pem"), "--ca", Path.Combine(_directory, "ca.pem"),
+        ];
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await AdminCommand.RunAsync(args, output, error);
+
+        Assert.True(code == 0, output + error.ToString());
+        Assert.Contains("drill passed", output.ToString(), StringComparison.Ordinal);
+        Assert.Empty(await _bed.ListAsync());
+        var audit = await _bed.Bed.AuditLinesAsync(2);
+        Assert.Contains(audit, l => l.TryGetProperty("admin", out var a) && a.GetProperty("event").GetString() == "revocation_created");
+    }
+
+    [Fact]
+    public async Task DrillUsageErrors_ExitTwo()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var noCanary = await AdminCommand.RunAsync(["drill", "--sidecar", "https://127.0.0.1:1", "--cert", "c", "--key", "k", "--ca", "a"], output, error);
+        var badCanary = await AdminCommand.RunAsync(["drill", "--sidecar", "https://127.0.0.1:1", "--canary", "spiffe://td", "--cert", "c", "--key", "k", "--ca", "a"], output, error);
+        var noSidecar = await AdminCommand.RunAsync(["drill", "--canary", "spiffe://td/x", "--cert", "c", "--key", "k", "--ca", "a"], output, error);
+
+        Assert.Equal((2, 2, 2), (noCanary, badCanary, noSidecar));
+        Assert.Contains("usage: SidecarProxy admin drill", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckEndpoint_SaysWhetherThisSidecarRefuses()
+    {
+        const string victim = "spiffe://agents.test/agent/check-victim";
+        using var admin = _bed.Admin();
+        using var auditor = _bed.CreateAdminClient(_bed.AuditorId);
+        var path = new Uri("/admin/revocations/check?spiffe_id=" + Uri.EscapeDataString(victim), UriKind.Relative);
+
+        var before = System.Text.Json.JsonDocument.Parse(await auditor.GetStringAsync(path)).RootElement;
+        var record = await _bed.CreateAsync("spiffe_id", victim);
+        var after = System.Text.Json.JsonDocument.Parse(await auditor.GetStringAsync(path)).RootElement;
+        using var bad = await admin.GetAsync(new Uri("/admin/revocations/check?spiffe_id=nope", UriKind.Relative));
+        using var agent = _bed.CreateAdminClient(CredentialBed.AgentId);
+        using var forbidden = await agent.GetAsync(path);
+        await _bed.LiftAsync(record.GetProperty("id").GetString()!);
+
+        Assert.False(before.GetProperty("refused").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, before.GetProperty("fleet").ValueKind);
+        Assert.True(after.GetProperty("refused").GetBoolean());
+        Assert.Equal("revoked", after.GetProperty("code").GetString());
+        Assert.Equal(record.GetProperty("id").GetString(), after.GetProperty("record_id").GetString());
+        Assert.Equal(0, after.GetProperty("cached_credentials").GetInt32());
+        Assert.Equal(400, (int)bad.StatusCode);
+        Assert.Equal(403, (int)forbidden.StatusCode);
+    }
+
     [Theory]
     [InlineData("revoke", "--reason", "r")]
     [InlineData("revoke", "--spiffe-id", "spiffe://agents.test/a")]

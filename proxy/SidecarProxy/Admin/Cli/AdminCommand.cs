@@ -29,6 +29,7 @@ internal static class AdminCommand
           quarantine  (--spiffe-id ID | --prefix ID/ | --task TASK | --trust-domain TD) --reason TEXT [--expires-at RFC3339]
           lift        ID            (or --id ID) [--reason TEXT]
           list
+          drill       --sidecar URL [--sidecar URL ...] --canary SPIFFE_ID [--timeout SECONDS] (see admin drill --help)
         exit codes: 0 ok, 1 refused by the server, 2 usage error, 3 connection or TLS failure
         """;
 
@@ -37,6 +38,11 @@ internal static class AdminCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        if (args.Length > 0 && args[0] == DrillCommand.Name)
+        {
+            return await DrillCommand.RunAsync(args[1..], output, error);
+        }
+
         if (!TryParse(args, out var options, out var problem))
         {
             await error.WriteLineAsync("admin: " + problem);
@@ -244,16 +250,19 @@ internal static class AdminCommand
         return true;
     }
 
-    private static HttpClient CreateClient(CommandOptions options)
+    private static HttpClient CreateClient(CommandOptions options) => CreateClient(options.Url!, options.Cert!, options.Key!, options.Ca!);
+
+    /// <summary>An admin API client presenting the operator's SVID and authenticating the sidecar by <paramref name="ca"/>.</summary>
+    internal static HttpClient CreateClient(Uri url, string cert, string key, string ca)
     {
-        var leaf = X509Certificate2.CreateFromPemFile(options.Cert!, options.Key!);
+        var leaf = X509Certificate2.CreateFromPemFile(cert, key);
         var chain = new X509Certificate2Collection();
-        chain.ImportFromPemFile(options.Cert!);
+        chain.ImportFromPemFile(cert);
         var roots = new X509Certificate2Collection();
-        roots.ImportFromPemFile(options.Ca!);
+        roots.ImportFromPemFile(ca);
         if (roots.Count == 0)
         {
-            throw new CryptographicException($"no certificate in '{options.Ca}'");
+            throw new CryptographicException($"no certificate in '{ca}'");
         }
 
         var handler = new SocketsHttpHandler
@@ -282,7 +291,7 @@ internal static class AdminCommand
             },
             ConnectTimeout = TimeSpan.FromSeconds(10),
         };
-        return new HttpClient(handler) { BaseAddress = options.Url, Timeout = TimeSpan.FromSeconds(30) };
+        return new HttpClient(handler) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, CommandOptions options)
@@ -320,7 +329,7 @@ internal static class AdminCommand
         }
     }
 
-    private static string Describe(Exception ex)
+    internal static string Describe(Exception ex)
     {
         var message = new StringBuilder(ex.Message);
         for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
@@ -331,7 +340,7 @@ internal static class AdminCommand
         return message.ToString();
     }
 
-    private static string DescribeProblem(int status, string text)
+    internal static string DescribeProblem(int status, string text)
     {
         try
         {

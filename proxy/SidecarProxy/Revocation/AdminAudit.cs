@@ -2,10 +2,9 @@ using Microsoft.AspNetCore.Http;
 using SidecarProxy.Audit;
 using SidecarProxy.Model;
 using SidecarProxy.Observability;
-using SidecarProxy.Revocation;
 using SidecarProxy.Spiffe;
 
-namespace SidecarProxy.Admin;
+namespace SidecarProxy.Revocation;
 
 /// <summary>Writes one audit line per admin change (and per refused admin call), with the caller and the reason.</summary>
 internal sealed class AdminAudit(AuditWriter writer, SidecarMetrics metrics, TimeProvider time)
