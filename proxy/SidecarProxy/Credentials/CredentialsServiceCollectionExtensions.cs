@@ -47,6 +47,10 @@ internal static class CredentialsServiceCollectionExtensions
 
         services.AddSidecarTaskGrants(configuration);
         services.AddSidecarAudit(configuration);
+
+        // After the audit writer: hosted services stop in reverse order, so pending revocations are still audited.
+        services.TryAddSingleton<TokenRevoker>();
+        services.AddHostedService(sp => sp.GetRequiredService<TokenRevoker>());
         return services;
     }
 }

@@ -114,6 +114,11 @@ internal sealed class SidecarMetrics
         RevocationConnectionsClosed = factory.CreateCounter(
             "sidecar_revocation_connections_closed_total",
             "Open agent connections closed because their identity was revoked.");
+        TokenRevocations = factory.CreateCounter(
+            "sidecar_token_revocations_total",
+            "Cached tokens of revoked agents or tasks revoked at their issuer (RFC 7009), by provider and outcome "
+            + "(revoked, rejected: the issuer refused, failed: retries exhausted, dropped: queue full or shutdown).",
+            ProviderLabel, "outcome");
         BuildInfo = factory.CreateGauge(
             "sidecar_build_info",
             "Build information (value is always 1).",
@@ -162,6 +167,8 @@ internal sealed class SidecarMetrics
     public Gauge RevocationsActive { get; }
 
     public Counter RevocationConnectionsClosed { get; }
+
+    public Counter TokenRevocations { get; }
 
     public Gauge BuildInfo { get; }
 

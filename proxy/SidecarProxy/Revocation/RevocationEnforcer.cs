@@ -17,6 +17,7 @@ internal sealed partial class RevocationEnforcer(
     AgentConnectionRegistry connections,
     TaskRequestRegistry taskRequests,
     CredentialCache credentials,
+    TokenRevoker tokens,
     SidecarMetrics metrics,
     ILogger<RevocationEnforcer> logger)
 {
@@ -26,9 +27,10 @@ internal sealed partial class RevocationEnforcer(
         var subject = record.Subject;
         int purged;
         var closed = 0;
+        IReadOnlyList<PurgedCredential> removed;
         if (subject.Kind == SubjectKinds.Task)
         {
-            purged = credentials.RemoveTask(subject.Value);
+            removed = credentials.Purge(key => string.Equals(key.TaskId, subject.Value, StringComparison.Ordinal));
             if (record.Action == RevocationActions.Revoke)
             {
                 closed = taskRequests.AbortAll(subject.Value);
@@ -36,13 +38,21 @@ internal sealed partial class RevocationEnforcer(
         }
         else
         {
-            purged = credentials.RemoveMatching(key =>
+            removed = credentials.Purge(key =>
                 SpiffeId.TryParse(key.SpiffeId, out var id, out _) && RevocationSnapshot.Covers(subject, id));
             if (record.Action == RevocationActions.Revoke)
             {
                 closed = connections.AbortWhere(id => RevocationSnapshot.Covers(subject, id), "identity revoked: " + record.Id);
                 metrics.RevocationConnectionsClosed.Inc(closed);
             }
+        }
+
+        purged = removed.Count;
+
+        // RFC 7009: the purged tokens (only those of the covered keys) are revoked at their issuer, in the background.
+        if (record.Action == RevocationActions.Revoke && removed.Count > 0)
+        {
+            tokens.Enqueue(new TokenRevocationCause(record.Id, subject.Kind, subject.Value, record.Reason), removed);
         }
 
         LogApplied(logger, record.Id, record.Action, subject.Kind, closed, purged);
