@@ -17,6 +17,7 @@ internal sealed partial class PolicyDecisionMiddleware(
     PolicyRequestFactory requests,
     DenialResponder denials,
     ProxyEvents events,
+    Revocation.PolicyContainmentApplier containment,
     ILogger<PolicyDecisionMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -41,6 +42,12 @@ internal sealed partial class PolicyDecisionMiddleware(
         var extensions = decision.DecisionId is null
             ? null
             : new Dictionary<string, string> { ["decision_id"] = decision.DecisionId };
+        // A contain (revoke or quarantine the task or identity) applies whatever else the decision says.
+        if (decision.Contain is not null && !await containment.ApplyAsync(context, request, decision))
+        {
+            return;
+        }
+
         // Approval first: a policy holds an action with require_approval whether or not it also says allowed.
         if (decision.RequireApproval)
         {

@@ -21,6 +21,7 @@ internal static class RevocationServiceCollectionExtensions
         services.TryAddSingleton<IRevocationCheck>(sp => sp.GetRequiredService<RevocationStore>());
         services.TryAddSingleton<TaskRequestRegistry>();
         services.TryAddSingleton<RevocationEnforcer>();
+        services.TryAddSingleton<PolicyContainmentApplier>();
         services.TryAddSingleton<AdminAuthorizer>();
         services.TryAddSingleton<AdminAudit>();
         services.TryAddSingleton<RevocationExpirySweeper>();
