@@ -36,6 +36,7 @@ internal static class AdminEndpoints
         endpoints.MapPost(RevocationsPath, (RequestDelegate)CreateAsync).RequireListener(ListenerKind.Admin);
         endpoints.MapGet(RevocationsPath, (RequestDelegate)ListAsync).RequireListener(ListenerKind.Admin);
         endpoints.MapDelete(RevocationsPath + "/{id}", (RequestDelegate)LiftAsync).RequireListener(ListenerKind.Admin);
+        Signals.SsfEndpoints.MapSsfEndpoints(endpoints);
         return endpoints;
     }
 

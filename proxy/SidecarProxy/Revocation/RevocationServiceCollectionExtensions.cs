@@ -22,6 +22,8 @@ internal static class RevocationServiceCollectionExtensions
         services.TryAddSingleton<TaskRequestRegistry>();
         services.TryAddSingleton<RevocationEnforcer>();
         services.TryAddSingleton<PolicyContainmentApplier>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, Signals.TransmitterOptionsValidator>());
+        services.TryAddSingleton<Signals.SetReceiver>();
         services.TryAddSingleton<AdminAuthorizer>();
         services.TryAddSingleton<AdminAudit>();
         services.TryAddSingleton<RevocationExpirySweeper>();
