@@ -37,6 +37,7 @@ internal static class AdminEndpoints
         endpoints.MapGet(RevocationsPath, (RequestDelegate)ListAsync).RequireListener(ListenerKind.Admin);
         endpoints.MapDelete(RevocationsPath + "/{id}", (RequestDelegate)LiftAsync).RequireListener(ListenerKind.Admin);
         Signals.SsfEndpoints.MapSsfEndpoints(endpoints);
+        Policy.Reach.ReachEndpoint.MapReachEndpoint(endpoints);
         return endpoints;
     }
 
@@ -180,7 +181,7 @@ internal static class AdminEndpoints
     }
 
     /// <summary>The caller's SPIFFE ID when it holds one of <paramref name="roles"/>; otherwise the refusal is written.</summary>
-    private static async Task<SpiffeId?> AuthorizeAsync(HttpContext context, params string[] roles)
+    internal static async Task<SpiffeId?> AuthorizeAsync(HttpContext context, params string[] roles)
     {
         var services = context.RequestServices;
         var audit = services.GetRequiredService<AdminAudit>();

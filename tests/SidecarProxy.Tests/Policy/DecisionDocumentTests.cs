@@ -78,7 +78,7 @@ public sealed class DecisionDocumentTests
     [InlineData("identity", "revoke")]
     public void Contain_IsParsed(string scope, string action)
     {
-        var value = RegoJson.Parse($$"""{"allowed": false, "contain": {"scope": "{{scope}}", "action": "{{action}}", "reason": " tried to delete "}}""");
+        var value = RegoJson.Parse($$$"""{"allowed": false, "contain": {"scope": "{{{scope}}}", "action": "{{{action}}}", "reason": " tried to delete "}}""");
         Assert.True(DecisionDocument.TryParse(value, out var d, out var error), error);
         Assert.Equal(new SidecarProxy.Model.PolicyContainment(scope, action, "tried to delete"), d.Contain);
     }
