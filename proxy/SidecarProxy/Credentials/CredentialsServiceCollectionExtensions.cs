@@ -49,6 +49,7 @@ internal static class CredentialsServiceCollectionExtensions
         services.AddSidecarAudit(configuration);
 
         // After the audit writer: hosted services stop in reverse order, so pending revocations are still audited.
+        services.TryAddSingleton<Observability.SidecarMetrics>();
         services.TryAddSingleton<TokenRevoker>();
         services.AddHostedService(sp => sp.GetRequiredService<TokenRevoker>());
         return services;
