@@ -15,8 +15,8 @@ namespace SidecarProxy.Revocation;
 /// stored again (a rule that fires on every request must not flood the list). Fails closed: a task-scoped contain on
 /// a request without a task, a subject that cannot be stored, or a state file that cannot be written refuses the
 /// request with 503 <c>policy_unavailable</c>. A revoke refuses the current request with 403 <c>revoked</c>; the
-/// enforcement that closes connections or aborts the task's requests runs once that answer is sent, so it does not
-/// cut the answer itself.
+/// enforcement closes the identity's other connections (or aborts the task's other requests) at once, and the
+/// current request's connection gracefully once that answer is sent, so the agent receives it.
 /// </summary>
 internal sealed partial class PolicyContainmentApplier(
     RevocationStore store,
@@ -80,18 +80,7 @@ internal sealed partial class PolicyContainmentApplier(
             }
 
             LogContained(logger, record.Id, record.Action, subject.Kind, createdBy);
-            if (record.Action == RevocationActions.Revoke)
-            {
-                context.Response.OnCompleted(() =>
-                {
-                    Enforce(context, record, request, decision, createdBy);
-                    return Task.CompletedTask;
-                });
-            }
-            else
-            {
-                Enforce(context, record, request, decision, createdBy);
-            }
+            Enforce(context, record, request, decision, createdBy);
         }
 
         if (contain.Action == RevocationActions.Revoke)
@@ -108,9 +97,10 @@ internal sealed partial class PolicyContainmentApplier(
         int closed = 0, purged = 0;
         try
         {
-            (closed, purged) = enforcer.Apply(record);
+            // The current request is answered (403 revoked, or what the decision says); its connection closes after.
+            (closed, purged) = enforcer.Apply(record, context);
         }
-#pragma warning disable CA1031 // The record is stored and refuses new requests; a failed purge or close is logged, not thrown after the response.
+#pragma warning disable CA1031 // The record is stored and refuses new requests; a failed purge or close is logged, and the request is still refused.
         catch (Exception ex)
 #pragma warning restore CA1031
         {

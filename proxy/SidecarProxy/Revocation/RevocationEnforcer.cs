@@ -21,7 +21,10 @@ internal sealed partial class RevocationEnforcer(
     SidecarMetrics metrics,
     ILogger<RevocationEnforcer> logger)
 {
-    public (int ConnectionsClosed, int CredentialsPurged) Apply(RevocationRecord record)
+    /// <param name="record">The record now in force.</param>
+    /// <param name="spare">The request that triggered it (a policy's contain), when it is answered with the refusal:
+    /// that request is not aborted, and its connection is closed gracefully after the answer instead.</param>
+    public (int ConnectionsClosed, int CredentialsPurged) Apply(RevocationRecord record, Microsoft.AspNetCore.Http.HttpContext? spare = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         var subject = record.Subject;
@@ -33,7 +36,7 @@ internal sealed partial class RevocationEnforcer(
             removed = credentials.Purge(key => string.Equals(key.TaskId, subject.Value, StringComparison.Ordinal));
             if (record.Action == RevocationActions.Revoke)
             {
-                closed = taskRequests.AbortAll(subject.Value);
+                closed = taskRequests.AbortAll(subject.Value, spare);
             }
         }
         else
@@ -42,7 +45,7 @@ internal sealed partial class RevocationEnforcer(
                 SpiffeId.TryParse(key.SpiffeId, out var id, out _) && RevocationSnapshot.Covers(subject, id));
             if (record.Action == RevocationActions.Revoke)
             {
-                closed = connections.AbortWhere(id => RevocationSnapshot.Covers(subject, id), "identity revoked: " + record.Id);
+                closed = connections.AbortWhere(id => RevocationSnapshot.Covers(subject, id), "identity revoked: " + record.Id, spare?.Connection.Id);
                 metrics.RevocationConnectionsClosed.Inc(closed);
             }
         }
