@@ -3,7 +3,8 @@
 # Input: the OPA-Envoy-shaped document the sidecar builds for each request (see README.md).
 # Output: data.sidecar.authz.decision, an object the sidecar enforces:
 #   {"allowed": bool, "reason": string, "credential": {"scopes": [...], "ttl_seconds": n},
-#    "require_approval": bool, "approval": {"min_approvals": n, "approver_roles": [...], ...}, "headers": {...}}
+#    "require_approval": bool, "approval": {"min_approvals": n, "approver_roles": [...], ...}, "headers": {...},
+#    "contain": {"scope": "task"|"identity", "action": "revoke"|"quarantine", "reason": string}}
 package sidecar.authz
 
 import rego.v1
@@ -186,6 +187,28 @@ deny contains sprintf("%s is quarantined (%s): only reads are allowed", [princip
 	action != "read"
 }
 
+# A tool labelled never_delete (in the catalogue, or by its route's Labels.never_delete = "true") must never see a
+# delete. A task that tries is refused, and contained: the decision carries "contain", which the sidecar applies
+# like an admin quarantine of the task (stored, enforced, audited with created_by "policy:..."), so the task's
+# later writes are refused too. Without a task, the delete is refused anyway (it needs a task grant).
+never_delete if "never_delete" in object.get(tool, "labels", [])
+
+never_delete if input.tool.labels.never_delete == "true"
+
+never_delete_attempt if {
+	action == "delete"
+	never_delete
+	has_task
+}
+
+deny contains sprintf("tool %s never allows delete: task %s is quarantined", [tool_id, input.task.id]) if never_delete_attempt
+
+containment_request := {
+	"scope": "task",
+	"action": "quarantine",
+	"reason": sprintf("task %s tried to delete on tool %s (never_delete)", [input.task.id, tool_id]),
+} if never_delete_attempt
+
 # A task grant may narrow the tools an agent uses for that task (claim "tools").
 deny contains sprintf("task %s is not allowed to use tool %s", [input.task.id, tool_id]) if {
 	has_task
@@ -221,7 +244,12 @@ task_headers := {"x-sidecar-task": input.task.id} if has_task
 
 else := {}
 
-decision := {
+# The decision, with "contain" when a rule asks for a containment.
+decision := object.union(verdict, {"contain": containment_request}) if containment_request
+
+else := verdict
+
+verdict := {
 	"allowed": false,
 	"reason": concat("; ", sort(deny)),
 } if {

@@ -327,3 +327,39 @@ test_non_mcp_routes_are_unchanged if {
 	d := authz.decision with input as req(researcher, "GET", "github", null)
 	d.allowed == true
 }
+
+test_delete_on_never_delete_tool_quarantines_the_task if {
+	d := authz.decision with input as req(researcher, "DELETE", "wiki", task_in(60))
+	d.allowed == false
+	contains(d.reason, "tool wiki never allows delete: task t-1 is quarantined")
+	d.contain == {"scope": "task", "action": "quarantine", "reason": "task t-1 tried to delete on tool wiki (never_delete)"}
+}
+
+test_delete_on_never_delete_tool_without_task_is_denied_without_contain if {
+	d := authz.decision with input as req(researcher, "DELETE", "wiki", null)
+	d.allowed == false
+	not d.contain
+}
+
+test_reads_and_writes_on_never_delete_tool_have_no_contain if {
+	r := authz.decision with input as req(researcher, "GET", "wiki", task_in(60))
+	r.allowed == true
+	not r.contain
+	w := authz.decision with input as req(researcher, "POST", "wiki", task_in(60))
+	w.allowed == true
+	not w.contain
+}
+
+test_delete_on_other_tool_has_no_contain if {
+	d := authz.decision with input as req(demo_agent, "DELETE", "demo", task_in(60))
+	d.allowed == false
+	not d.contain
+}
+
+test_route_label_never_delete_also_contains if {
+	labelled := object.union(req(demo_agent, "DELETE", "demo", task_in(60)), {"tool": {"id": "demo", "labels": {"never_delete": "true"}}})
+	d := authz.decision with input as labelled
+	d.allowed == false
+	d.contain.scope == "task"
+	d.contain.action == "quarantine"
+}

@@ -20,6 +20,8 @@ internal static class Program
           SidecarProxy policy test [DIR] [-v]          run the policy's test_ rules (like opa test)
           SidecarProxy policy eval [--input FILE] [--decision REF|QUERY] [DIR]
                                                        evaluate the decision, any rule or a query (like opa eval)
+          SidecarProxy policy reach --principal SPIFFE_ID [--task-claims FILE] [--config FILE] [--json] [DIR]
+                                                       blast radius: what an identity can reach (docs/containment.md)
           SidecarProxy task-grant --key FILE --jwks FILE --issuer ISS --sub SPIFFE_ID --task-id ID ...
                                                        an orchestrator stand-in: mint a task grant (docs/task-grants.md)
           SidecarProxy admin revoke|quarantine|lift|list ...

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using SidecarProxy.Audit;
 using SidecarProxy.Credentials;
 using SidecarProxy.Model;
+using SidecarProxy.Observability;
 using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.TestSupport;
@@ -23,6 +24,7 @@ public sealed class CredentialTestHost : IAsyncDisposable
         services.AddLogging(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton<ISidecarIdentity>(new FixedSidecarIdentity(SidecarId));
+        services.AddSidecarObservability();
         services.AddSidecarCredentials(configuration);
         services.AddSidecarAudit(configuration);
         _services = services.BuildServiceProvider();

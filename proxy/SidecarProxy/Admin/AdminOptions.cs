@@ -16,6 +16,9 @@ internal sealed record AdminOptions
 
     /// <summary>Who may call the admin API, by SPIFFE ID (exact, or a glob over path segments), and with which roles.</summary>
     public List<AdminPrincipalOptions> Principals { get; init; } = [];
+
+    /// <summary>Shared Signals transmitters whose SETs <c>POST /admin/ssf/events</c> accepts (see docs/containment.md).</summary>
+    public List<TransmitterOptions> Transmitters { get; init; } = [];
 }
 
 /// <summary>One entry of <c>Sidecar:Admin:Principals</c>.</summary>

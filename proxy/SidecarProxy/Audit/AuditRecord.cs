@@ -107,4 +107,12 @@ internal sealed record AdminAuditDetails
     public int? ConnectionsClosed { get; init; }
 
     public int? CredentialsPurged { get; init; }
+
+    /// <summary>Token revocation at the issuer (<c>token_revoked</c>, <c>token_revocation_failed</c>): <c>revoked</c>, <c>rejected</c>, <c>failed</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Outcome { get; init; }
+
+    /// <summary>Token revocation at the issuer: how many calls were made.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Attempts { get; init; }
 }

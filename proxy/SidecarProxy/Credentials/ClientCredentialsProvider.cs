@@ -35,6 +35,9 @@ internal sealed class ClientCredentialsProvider(
 
         // Counted from before the request: the server's clock started no later than that.
         var expiresAt = requestedAt + (response.ExpiresIn ?? options.MaxTtl);
-        return new ProviderCredential(HeaderValues.WithScheme(options.Scheme, response.AccessToken), expiresAt);
+        return new ProviderCredential(HeaderValues.WithScheme(options.Scheme, response.AccessToken), expiresAt)
+        {
+            AccessToken = response.AccessToken,
+        };
     }
 }

@@ -120,6 +120,26 @@ internal sealed class CredentialCache : IDisposable
         return _entries.Keys.Count(predicate);
     }
 
+    /// <summary>
+    /// Drops every entry whose key satisfies <paramref name="predicate"/> and hands back exactly those entries, each
+    /// with its credential (a completed task, or the fetch still in flight), so that their tokens can be revoked at
+    /// the issuer. Entries of any other key are neither removed nor returned.
+    /// </summary>
+    public IReadOnlyList<PurgedCredential> Purge(Func<CredentialCacheKey, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var purged = new List<PurgedCredential>();
+        foreach (var pair in _entries)
+        {
+            if (predicate(pair.Key) && _entries.TryRemove(pair))
+            {
+                purged.Add(new PurgedCredential(pair.Key, pair.Value.Completion.Task));
+            }
+        }
+
+        return purged;
+    }
+
     public void Clear() => _entries.Clear();
 
     public void Dispose()

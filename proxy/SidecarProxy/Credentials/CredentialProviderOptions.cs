@@ -36,6 +36,12 @@ internal sealed record CredentialProviderOptions
     /// <summary>oauth2_client_credentials (required), token_exchange (required): the token endpoint URL.</summary>
     public Uri? TokenEndpoint { get; init; }
 
+    /// <summary>
+    /// oauth2_client_credentials, token_exchange (optional): the issuer's RFC 7009 revocation endpoint. When set, tokens
+    /// of this provider still cached for an agent or task that is revoked are revoked there (in the background).
+    /// </summary>
+    public Uri? RevocationEndpoint { get; init; }
+
     /// <summary>oauth2_client_credentials (required), token_exchange (optional): the client id.</summary>
     public string? ClientId { get; init; }
 

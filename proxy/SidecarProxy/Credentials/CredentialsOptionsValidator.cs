@@ -74,9 +74,11 @@ internal sealed class CredentialsOptionsValidator : IValidateOptions<Credentials
         {
             case CredentialKind.Jwt:
                 ValidateJwt(prefix, o, errors);
+                RefuseRevocationEndpoint(prefix, o, errors);
                 break;
             case CredentialKind.OAuth2ClientCredentials:
                 RequireTokenEndpoint(prefix, o, errors);
+                ValidateRevocationEndpoint(prefix, o, errors);
                 if (string.IsNullOrWhiteSpace(o.ClientId))
                 {
                     errors.Add($"{prefix}:ClientId is required.");
@@ -88,6 +90,7 @@ internal sealed class CredentialsOptionsValidator : IValidateOptions<Credentials
                 break;
             case CredentialKind.TokenExchange:
                 RequireTokenEndpoint(prefix, o, errors);
+                ValidateRevocationEndpoint(prefix, o, errors);
                 if (!string.IsNullOrWhiteSpace(o.ClientId) || o.ClientSecretPath is not null)
                 {
                     if (string.IsNullOrWhiteSpace(o.ClientId))
@@ -108,6 +111,7 @@ internal sealed class CredentialsOptionsValidator : IValidateOptions<Credentials
                 break;
             case CredentialKind.Static:
                 RequireFile(prefix, "SecretPath", o.SecretPath, errors);
+                RefuseRevocationEndpoint(prefix, o, errors);
                 break;
         }
     }
@@ -128,6 +132,25 @@ internal sealed class CredentialsOptionsValidator : IValidateOptions<Credentials
             && SigningKeyRing.TryLoadPem(o.SigningKeyPath, out var problem) is null)
         {
             errors.Add($"{prefix}:SigningKeyPath: {problem}");
+        }
+    }
+
+    private static void ValidateRevocationEndpoint(string prefix, CredentialProviderOptions o, List<string> errors)
+    {
+        if (o.RevocationEndpoint is not null
+            && (!o.RevocationEndpoint.IsAbsoluteUri
+                || (o.RevocationEndpoint.Scheme != Uri.UriSchemeHttps && o.RevocationEndpoint.Scheme != Uri.UriSchemeHttp)))
+        {
+            errors.Add($"{prefix}:RevocationEndpoint must be an absolute http(s) URL.");
+        }
+    }
+
+    // The sidecar mints jwt credentials itself and static secrets are not tokens: there is no issuer to revoke at.
+    private static void RefuseRevocationEndpoint(string prefix, CredentialProviderOptions o, List<string> errors)
+    {
+        if (o.RevocationEndpoint is not null)
+        {
+            errors.Add($"{prefix}:RevocationEndpoint applies only to oauth2_client_credentials and token_exchange.");
         }
     }
 

@@ -42,6 +42,10 @@ internal static class CredentialsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<CredentialsOptions>>().Value.CacheMaxEntries,
             sp.GetRequiredService<ILogger<CredentialCache>>()));
         services.TryAddSingleton<CredentialBroker>();
+
+        // Revokes purged tokens at their issuer (RFC 7009) in the background; stopped after the host's other services.
+        services.TryAddSingleton<TokenRevoker>();
+        services.AddHostedService(sp => sp.GetRequiredService<TokenRevoker>());
         return services;
     }
 }

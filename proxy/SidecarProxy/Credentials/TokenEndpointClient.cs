@@ -35,7 +35,7 @@ internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, 
 
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        await AddClientAuthenticationAsync(providerName, options, request, form, cancellationToken);
+        await AddClientAuthenticationAsync(providerName, options, request, form, logger, cancellationToken);
         request.Content = new FormUrlEncodedContent(form);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -76,13 +76,18 @@ internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, 
         }
     }
 
-    private async Task AddClientAuthenticationAsync(
+    /// <summary>The provider's client authentication (basic or post), as on its token requests; also used for RFC 7009 revocation.</summary>
+    internal static async Task AddClientAuthenticationAsync(
         string providerName,
         CredentialProviderOptions options,
         HttpRequestMessage request,
         List<KeyValuePair<string, string>> form,
+        ILogger logger,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(form);
         if (string.IsNullOrEmpty(options.ClientId))
         {
             return;
@@ -104,7 +109,7 @@ internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, 
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
     }
 
-    private static async Task<byte[]?> ReadLimitedAsync(HttpContent content, CancellationToken cancellationToken)
+    internal static async Task<byte[]?> ReadLimitedAsync(HttpContent content, CancellationToken cancellationToken)
     {
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
         using var buffer = new MemoryStream();
@@ -202,7 +207,7 @@ internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, 
     }
 
     // RFC 6749 5.2 error codes are short ASCII words; anything else from the body is not logged.
-    private static string? SafeErrorCode(byte[]? body)
+    internal static string? SafeErrorCode(byte[]? body)
     {
         if (body is null)
         {

@@ -57,7 +57,10 @@ internal sealed class TokenExchangeProvider(
         var requestedAt = time.GetUtcNow();
         var response = await tokenEndpoint.RequestAsync(name, options, form, cancellationToken);
         var expiresAt = requestedAt + (response.ExpiresIn ?? options.MaxTtl);
-        return new ProviderCredential(HeaderValues.WithScheme(options.Scheme, response.AccessToken), expiresAt);
+        return new ProviderCredential(HeaderValues.WithScheme(options.Scheme, response.AccessToken), expiresAt)
+        {
+            AccessToken = response.AccessToken,
+        };
     }
 
     private string MintSubjectToken(CredentialRequest request)

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SidecarProxy.Signals;
 using SidecarProxy.Admin;
 using SidecarProxy.Approvals;
 using SidecarProxy.Audit;
@@ -275,6 +276,7 @@ internal static class SidecarApplication
         services.AddSidecarPolicy(configuration);
         services.AddSidecarRevocations(configuration);
         services.AddSidecarAdmin(configuration);
+        services.AddSidecarSignals();
         services.AddSidecarApprovals(configuration);
         services.AddSidecarTaskGrants(configuration);
         services.AddSidecarCredentials(configuration);

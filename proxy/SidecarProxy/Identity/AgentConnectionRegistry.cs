@@ -26,7 +26,9 @@ internal sealed class AgentConnectionRegistry
     public int Count(SpiffeId id) => _connections.TryGetValue(id, out var set) ? set.Count : 0;
 
     /// <summary>Aborts every open connection of <paramref name="id"/>; returns how many were aborted.</summary>
-    public int AbortAll(SpiffeId id, string reason)
+    /// <param name="spareConnectionId">A connection that is asked to close gracefully instead (after the response being
+    /// written on it, which refuses the request that triggered the revocation), so that answer reaches the agent.</param>
+    public int AbortAll(SpiffeId id, string reason, string? spareConnectionId = null)
     {
         if (!_connections.TryGetValue(id, out var set))
         {
@@ -34,9 +36,17 @@ internal sealed class AgentConnectionRegistry
         }
 
         var aborted = 0;
-        foreach (var (_, connection) in set)
+        foreach (var (connectionId, connection) in set)
         {
-            connection.Abort(new ConnectionAbortedException(reason));
+            if (spareConnectionId is not null && string.Equals(connectionId, spareConnectionId, StringComparison.Ordinal))
+            {
+                connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
+            else
+            {
+                connection.Abort(new ConnectionAbortedException(reason));
+            }
+
             aborted++;
         }
 
@@ -44,7 +54,7 @@ internal sealed class AgentConnectionRegistry
     }
 
     /// <summary>Aborts every open connection whose identity satisfies <paramref name="match"/>; returns how many.</summary>
-    public int AbortWhere(Func<SpiffeId, bool> match, string reason)
+    public int AbortWhere(Func<SpiffeId, bool> match, string reason, string? spareConnectionId = null)
     {
         ArgumentNullException.ThrowIfNull(match);
         var aborted = 0;
@@ -52,7 +62,7 @@ internal sealed class AgentConnectionRegistry
         {
             if (match(id))
             {
-                aborted += AbortAll(id, reason);
+                aborted += AbortAll(id, reason, spareConnectionId);
             }
         }
 

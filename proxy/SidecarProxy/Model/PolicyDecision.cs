@@ -35,6 +35,9 @@ internal sealed record PolicyDecision
     /// <summary>Denial text for the agent; replaces <see cref="Reason"/> as the problem's detail when set.</summary>
     public string? Body { get; init; }
 
+    /// <summary>The policy asks the sidecar to revoke or quarantine the request's task or identity; null when not.</summary>
+    public PolicyContainment? Contain { get; init; }
+
     /// <summary>Engine-provided decision id (OPA's <c>decision_id</c>), for the audit trail.</summary>
     public string? DecisionId { get; init; }
 

@@ -198,6 +198,11 @@ internal sealed class SidecarMetrics
             "sidecar_revocation_store_reconciles_total",
             "Full resyncs with the fleet revocation store, by result (ok, error).",
             "result");
+        TokenRevocations = factory.CreateCounter(
+            "sidecar_token_revocations_total",
+            "Cached tokens of revoked agents or tasks revoked at their issuer (RFC 7009), by provider and outcome "
+            + "(revoked, rejected: the issuer refused, failed: retries exhausted, dropped: queue full or shutdown).",
+            ProviderLabel, "outcome");
         BuildInfo = factory.CreateGauge(
             "sidecar_build_info",
             "Build information (value is always 1).",
@@ -273,6 +278,8 @@ internal sealed class SidecarMetrics
     public Gauge RevocationStoreMaxStaleness { get; }
 
     public Counter RevocationStoreReconciles { get; }
+
+    public Counter TokenRevocations { get; }
 
     public Gauge BuildInfo { get; }
 

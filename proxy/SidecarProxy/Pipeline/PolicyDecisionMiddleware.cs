@@ -5,6 +5,7 @@ using SidecarProxy.Denials;
 using SidecarProxy.Model;
 using SidecarProxy.Observability;
 using SidecarProxy.Policy;
+using SidecarProxy.Revocation;
 
 namespace SidecarProxy.Pipeline;
 
@@ -22,6 +23,7 @@ internal sealed partial class PolicyDecisionMiddleware(
     PolicyRequestFactory requests,
     DenialResponder denials,
     SidecarMetrics metrics,
+    PolicyContainmentApplier containment,
     ILogger<PolicyDecisionMiddleware> logger,
     Approvals.ApprovalGate? approvals = null)
 {
@@ -71,6 +73,12 @@ internal sealed partial class PolicyDecisionMiddleware(
         var extensions = decision.DecisionId is null
             ? null
             : new Dictionary<string, string> { ["decision_id"] = decision.DecisionId };
+        // A contain (revoke or quarantine the task or identity) applies whatever else the decision says.
+        if (decision.Contain is not null && !await containment.ApplyAsync(context, request, decision))
+        {
+            return;
+        }
+
         // Approval first: a policy holds an action with require_approval whether or not it also says allowed.
         if (decision.RequireApproval)
         {

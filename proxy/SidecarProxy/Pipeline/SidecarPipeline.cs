@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using SidecarProxy.Signals;
 using SidecarProxy.Admin;
 using SidecarProxy.Approvals;
 using SidecarProxy.Audit;
@@ -59,6 +60,8 @@ internal static class SidecarPipeline
         app.MapHealthEndpoints();
         app.MapJwks().RequireListener(ListenerKind.Operations);
         app.MapAdminEndpoints();
+        app.MapSsfEndpoints();
+        app.MapReachEndpoint();
         app.MapApprovalEndpoints();
         app.MapReverseProxy(proxy =>
         {

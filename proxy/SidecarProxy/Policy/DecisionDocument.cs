@@ -7,7 +7,7 @@ namespace SidecarProxy.Policy;
 /// <summary>
 /// The policy's answer as DESIGN.md defines it: a boolean, or an object with <c>allowed</c> and optional
 /// <c>reason</c>, <c>credential.scopes</c>, <c>credential.ttl_seconds</c>, <c>require_approval</c>,
-/// <c>approval</c> (see <see cref="ApprovalRequirement"/>), <c>headers</c>, <c>request_headers_to_remove</c>, <c>http_status</c> and <c>body</c>.
+/// <c>approval</c> (see <see cref="ApprovalRequirement"/>), <c>headers</c>, <c>request_headers_to_remove</c>, <c>http_status</c>, <c>body</c> and <c>contain</c>.
 /// Parsing is strict: a field of the wrong type makes the whole decision invalid (and so a denial).
 /// </summary>
 internal static class DecisionDocument
@@ -159,6 +159,12 @@ internal static class DecisionDocument
             body = bs.Value;
         }
 
+        PolicyContainment? contain = null;
+        if (o.TryGetValue("contain", out var ct) && !TryContainment(ct, out contain, out error))
+        {
+            return false;
+        }
+
         decision = new PolicyDecision
         {
             Allowed = allowed.Value,
@@ -171,7 +177,51 @@ internal static class DecisionDocument
             HeadersToRemove = remove,
             HttpStatus = status,
             Body = body,
+            Contain = contain,
         };
+        return true;
+    }
+
+    // {"scope": "task"|"identity", "action": "revoke"|"quarantine", "reason": "..."}: every member required, nothing else.
+    private static bool TryContainment(RegoValue value, out PolicyContainment? contain, out string error)
+    {
+        contain = null;
+        error = "decision.contain must be an object {\"scope\": \"task\"|\"identity\", \"action\": \"revoke\"|\"quarantine\", \"reason\": string}";
+        if (value is not RegoObject o)
+        {
+            return false;
+        }
+
+        foreach (var (k, _) in o.Entries)
+        {
+            if (k is not RegoString { Value: "scope" or "action" or "reason" })
+            {
+                error = "decision.contain has an unknown member (scope, action, reason)";
+                return false;
+            }
+        }
+
+        if (!o.TryGetValue("scope", out var s) || s is not RegoString scope || !PolicyContainment.Scopes.Contains(scope.Value))
+        {
+            error = "decision.contain.scope must be \"task\" or \"identity\"";
+            return false;
+        }
+
+        if (!o.TryGetValue("action", out var a) || a is not RegoString action || !PolicyContainment.Actions.Contains(action.Value))
+        {
+            error = "decision.contain.action must be \"revoke\" or \"quarantine\"";
+            return false;
+        }
+
+        if (!o.TryGetValue("reason", out var r) || r is not RegoString reason || string.IsNullOrWhiteSpace(reason.Value)
+            || reason.Value.Length > PolicyContainment.MaxReasonLength || reason.Value.Any(char.IsControl))
+        {
+            error = $"decision.contain.reason must be a non-empty string of at most {PolicyContainment.MaxReasonLength} characters without control characters";
+            return false;
+        }
+
+        contain = new PolicyContainment(scope.Value, action.Value, reason.Value.Trim());
+        error = string.Empty;
         return true;
     }
 

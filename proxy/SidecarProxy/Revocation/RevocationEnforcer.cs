@@ -17,32 +17,45 @@ internal sealed partial class RevocationEnforcer(
     AgentConnectionRegistry connections,
     TaskRequestRegistry taskRequests,
     CredentialCache credentials,
+    TokenRevoker tokens,
     SidecarMetrics metrics,
     ILogger<RevocationEnforcer> logger)
 {
-    public (int ConnectionsClosed, int CredentialsPurged) Apply(RevocationRecord record)
+    /// <param name="record">The record now in force.</param>
+    /// <param name="spare">The request that triggered it (a policy's contain), when it is answered with the refusal:
+    /// that request is not aborted, and its connection is closed gracefully after the answer instead.</param>
+    public (int ConnectionsClosed, int CredentialsPurged) Apply(RevocationRecord record, Microsoft.AspNetCore.Http.HttpContext? spare = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         var subject = record.Subject;
         int purged;
         var closed = 0;
+        IReadOnlyList<PurgedCredential> removed;
         if (subject.Kind == SubjectKinds.Task)
         {
-            purged = credentials.RemoveTask(subject.Value);
+            removed = credentials.Purge(key => string.Equals(key.TaskId, subject.Value, StringComparison.Ordinal));
             if (record.Action == RevocationActions.Revoke)
             {
-                closed = taskRequests.AbortAll(subject.Value);
+                closed = taskRequests.AbortAll(subject.Value, spare);
             }
         }
         else
         {
-            purged = credentials.RemoveMatching(key =>
+            removed = credentials.Purge(key =>
                 SpiffeId.TryParse(key.SpiffeId, out var id, out _) && RevocationSnapshot.Covers(subject, id));
             if (record.Action == RevocationActions.Revoke)
             {
-                closed = connections.AbortWhere(id => RevocationSnapshot.Covers(subject, id), "identity revoked: " + record.Id);
+                closed = connections.AbortWhere(id => RevocationSnapshot.Covers(subject, id), "identity revoked: " + record.Id, spare?.Connection.Id);
                 metrics.RevocationConnectionsClosed.Inc(closed);
             }
+        }
+
+        purged = removed.Count;
+
+        // RFC 7009: the purged tokens (only those of the covered keys) are revoked at their issuer, in the background.
+        if (record.Action == RevocationActions.Revoke && removed.Count > 0)
+        {
+            tokens.Enqueue(new TokenRevocationCause(record.Id, subject.Kind, subject.Value, record.Reason), removed);
         }
 
         LogApplied(logger, record.Id, record.Action, subject.Kind, closed, purged);

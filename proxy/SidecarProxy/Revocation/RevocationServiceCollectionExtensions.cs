@@ -20,6 +20,7 @@ internal static class RevocationServiceCollectionExtensions
         services.TryAddSingleton<TaskRequestRegistry>();
         services.TryAddSingleton<RevocationEnforcer>();
         services.AddSidecarFleetRevocations(configuration);
+        services.TryAddSingleton<PolicyContainmentApplier>();
         return services;
     }
 

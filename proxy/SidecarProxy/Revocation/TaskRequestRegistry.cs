@@ -24,7 +24,8 @@ internal sealed class TaskRequestRegistry
     public int Count(string taskId) => _requests.TryGetValue(taskId, out var set) ? set.Count : 0;
 
     /// <summary>Aborts every request of <paramref name="taskId"/> still in flight; returns how many.</summary>
-    public int AbortAll(string taskId)
+    /// <param name="spare">A request not to abort (the one that is answered with the refusal that triggered the revocation).</param>
+    public int AbortAll(string taskId, HttpContext? spare = null)
     {
         if (!_requests.TryGetValue(taskId, out var set))
         {
@@ -34,6 +35,11 @@ internal sealed class TaskRequestRegistry
         var aborted = 0;
         foreach (var (context, _) in set)
         {
+            if (ReferenceEquals(context, spare))
+            {
+                continue;
+            }
+
             context.Abort();
             aborted++;
         }

@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SidecarProxy.Credentials;
+using SidecarProxy.Observability;
+using SidecarProxy.Audit;
 
 namespace SidecarProxy.FunctionalTests.Credentials;
 
@@ -20,7 +22,9 @@ public sealed class JwksEndpointTests
         builder.Logging.ClearProviders();
         builder.Configuration["Sidecar:Credentials:minted:Kind"] = "jwt";
         builder.Configuration["Sidecar:Credentials:minted:Issuer"] = "https://sidecar.example";
+        builder.Services.AddSidecarObservability();
         builder.Services.AddSidecarCredentials(builder.Configuration);
+        builder.Services.AddSidecarAudit(builder.Configuration);
         await using var app = builder.Build();
         app.MapJwks();
         await app.StartAsync();

@@ -1,3 +1,4 @@
+using SidecarProxy.Model;
 using SidecarProxy.Policy;
 using SidecarProxy.Rego.Values;
 
@@ -57,12 +58,37 @@ public sealed class DecisionDocumentTests
     [InlineData("{\"allowed\": false, \"http_status\": 99}", "http_status")]
     [InlineData("{\"allowed\": false, \"http_status\": \"403\"}", "http_status")]
     [InlineData("{\"allowed\": false, \"body\": {\"a\": 1}}", "decision.body")]
+    [InlineData("{\"allowed\": false, \"contain\": true}", "decision.contain must")]
+    [InlineData("{\"allowed\": false, \"contain\": {\"scope\": \"fleet\", \"action\": \"revoke\", \"reason\": \"r\"}}", "decision.contain.scope")]
+    [InlineData("{\"allowed\": false, \"contain\": {\"action\": \"revoke\", \"reason\": \"r\"}}", "decision.contain.scope")]
+    [InlineData("{\"allowed\": false, \"contain\": {\"scope\": \"task\", \"action\": \"ban\", \"reason\": \"r\"}}", "decision.contain.action")]
+    [InlineData("{\"allowed\": false, \"contain\": {\"scope\": \"task\", \"action\": \"revoke\"}}", "decision.contain.reason")]
+    [InlineData("{\"allowed\": false, \"contain\": {\"scope\": \"task\", \"action\": \"revoke\", \"reason\": \" \"}}", "decision.contain.reason")]
+    [InlineData("{\"allowed\": false, \"contain\": {\"scope\": \"task\", \"action\": \"revoke\", \"reason\": 1}}", "decision.contain.reason")]
+    [InlineData("{\"allowed\": false, \"contain\": {\"scope\": \"task\", \"action\": \"revoke\", \"reason\": \"r\", \"until\": 1}}", "unknown member")]
     public void WrongShape_IsAnErrorNamingTheField(string? json, string expected)
     {
         var value = json is null ? null : RegoJson.Parse(json);
         Assert.False(DecisionDocument.TryParse(value, out var d, out var error));
         Assert.False(d.Allowed);
         Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("task", "quarantine")]
+    [InlineData("identity", "revoke")]
+    public void Contain_IsParsed(string scope, string action)
+    {
+        var value = RegoJson.Parse($$$"""{"allowed": false, "contain": {"scope": "{{{scope}}}", "action": "{{{action}}}", "reason": " tried to delete "}}""");
+        Assert.True(DecisionDocument.TryParse(value, out var d, out var error), error);
+        Assert.Equal(new SidecarProxy.Model.PolicyContainment(scope, action, "tried to delete"), d.Contain);
+    }
+
+    [Fact]
+    public void NoContain_IsNull()
+    {
+        Assert.True(DecisionDocument.TryParse(RegoJson.Parse("{\"allowed\": true}"), out var d, out _));
+        Assert.Null(d.Contain);
     }
 
     [Fact]

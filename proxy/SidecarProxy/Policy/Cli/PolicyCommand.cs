@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
+using SidecarProxy.Model;
 using SidecarProxy.Policy.Embedded;
-using SidecarProxy.Rego;
+using SidecarProxy.Policy.Reach;
 using SidecarProxy.Rego.Values;
+using SidecarProxy.Rego;
+using SidecarProxy.Spiffe;
 
 namespace SidecarProxy.Policy.Cli;
 
@@ -21,7 +24,26 @@ internal static class PolicyCommand
           SidecarProxy policy test [DIR] [-v]              run the test_ rules in DIR (default: policies)
           SidecarProxy policy eval [--input FILE] [--decision REF|QUERY] [DIR]
                                                            evaluate a rule or a query (default: the decision)
+          SidecarProxy policy reach --principal SPIFFE_ID [--task-claims FILE] [--config FILE] [--json] [DIR]
+                                                           what this identity can reach: every tool and action
           SidecarProxy policy COMMAND --help               help for a command
+        """;
+
+    public const string ReachUsage = """
+        usage: SidecarProxy policy reach --principal SPIFFE_ID [--task-claims FILE] [--config FILE] [--json] [DIR]
+
+          -p, --principal ID    the identity to ask about (a SPIFFE ID)
+          -t, --task-claims F   the claims of a task grant (JSON object: task_id or jti, iss, exp, others); without it,
+                                every request is asked without a task grant
+          -c, --config FILE     a proxy configuration (appsettings.json): its ReverseProxy routes' Metadata.Tool (and
+                                Labels.*) are asked about too
+          --json                JSON for scripts instead of a table
+          DIR                   the policy directory [policies]
+
+        Asks the decision about every tool (the catalogue data.sidecar.tools, plus the configuration's routes) and every
+        action (from the policy's method mapping data.sidecar.authz.actions: read GET, write POST, delete DELETE) and prints
+        what is allowed, the scopes, the credential's maximum lifetime (ttl) and whether an approval is required.
+        Exit code: 0, 1 when a decision failed, 2 on a usage or load error.
         """;
 
     public const string TestUsage = """
@@ -72,6 +94,7 @@ internal static class PolicyCommand
             {
                 "test" => TestUsage,
                 "eval" => EvalUsage,
+                "reach" => ReachUsage,
                 _ => Usage,
             });
             return 0;
@@ -81,6 +104,7 @@ internal static class PolicyCommand
         {
             "test" => Test(args[1..], stdout, stderr),
             "eval" => Eval(args[1..], stdout, stderr),
+            "reach" => ReachCommand(args[1..], stdout, stderr),
             _ => UsageError(stderr, $"unknown policy command '{args[0]}'"),
         };
     }
@@ -258,6 +282,112 @@ internal static class PolicyCommand
 
         stdout.WriteLine(text.Append(']').ToString());
         return 0;
+    }
+
+    private static int ReachCommand(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        string? principal = null, claimsPath = null, configPath = null, directory = null;
+        var asJson = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--principal" or "-p" when i + 1 < args.Length:
+                    principal = args[++i];
+                    break;
+                case "--task-claims" or "-t" when i + 1 < args.Length:
+                    claimsPath = args[++i];
+                    break;
+                case "--config" or "-c" when i + 1 < args.Length:
+                    configPath = args[++i];
+                    break;
+                case "--json":
+                    asJson = true;
+                    break;
+                default:
+                    if (args[i].StartsWith('-') || directory is not null)
+                    {
+                        return UsageError(stderr, $"unexpected argument '{args[i]}'");
+                    }
+
+                    directory = args[i];
+                    break;
+            }
+        }
+
+        if (principal is null)
+        {
+            return UsageError(stderr, "policy reach needs --principal SPIFFE_ID");
+        }
+
+        if (!Spiffe.SpiffeId.TryParse(principal, out var id, out var idError) || id.Path.Length == 0)
+        {
+            stderr.WriteLine($"--principal: '{principal}' is not the SPIFFE ID of a workload" + (idError == default ? string.Empty : $" ({idError.Message()})"));
+            return 2;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        Model.TaskContext? task = null;
+        var configTools = new List<SidecarProxy.Policy.Reach.ReachTool>();
+        try
+        {
+            if (claimsPath is not null)
+            {
+                using var claims = JsonDocument.Parse(File.ReadAllText(claimsPath));
+                if (claims.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    stderr.WriteLine($"--task-claims: {claimsPath} must hold a JSON object of claims");
+                    return 2;
+                }
+
+                task = SidecarProxy.Policy.Reach.ReachEvaluator.TaskFromClaims(claims.RootElement, now);
+            }
+
+            if (configPath is not null)
+            {
+                using var config = JsonDocument.Parse(File.ReadAllText(configPath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                configTools.AddRange(SidecarProxy.Policy.Reach.ReachEvaluator.ToolsFromConfiguration(config.RootElement));
+            }
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"cannot read {(e is JsonException ? "JSON" : "file")}: {e.Message}");
+            return 2;
+        }
+
+        if (!TryLoad(directory ?? "policies", stderr, out var snapshot))
+        {
+            return 2;
+        }
+
+        IReadOnlyList<SidecarProxy.Policy.Reach.ReachRow> rows;
+        try
+        {
+            var tools = SidecarProxy.Policy.Reach.ReachEvaluator.Merge(
+                SidecarProxy.Policy.Reach.ReachEvaluator.ToolsFromCatalogue(snapshot.Policy.Evaluate("data.sidecar.tools", null)?.ToJson()), configTools);
+            if (tools.Count == 0)
+            {
+                stderr.WriteLine("no tools: the policy has no data.sidecar.tools catalogue; name a proxy configuration with --config");
+                return 2;
+            }
+
+            var actions = SidecarProxy.Policy.Reach.ReachEvaluator.ActionsFrom(snapshot.Policy.Evaluate(SidecarProxy.Policy.Reach.ReachEvaluator.ActionsRef, null)?.ToJson());
+            rows = SidecarProxy.Policy.Reach.ReachEvaluator.EvaluateAsync(id.ToString(), task, null, tools, actions, request =>
+            {
+                var value = snapshot.Policy.Evaluate(DefaultDecision, PolicyInputBuilder.Build(request));
+                return DecisionDocument.TryParse(value, out var decision, out var error)
+                    ? ValueTask.FromResult(decision)
+                    : throw new PolicyEngineException(error);
+            }, now, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (RegoEvaluationException e)
+        {
+            stderr.WriteLine($"evaluation failed: {e.Code}: {e.Message}");
+            return 1;
+        }
+
+        stdout.WriteLine(asJson ? SidecarProxy.Policy.Reach.ReachEvaluator.ToJson(id.ToString(), task, rows) : SidecarProxy.Policy.Reach.ReachEvaluator.ToTable(id.ToString(), task, rows));
+        return rows.Any(r => r.Error is not null) ? 1 : 0;
     }
 
     private static bool IsHelp(string arg) => arg is "--help" or "-h" or "-?";
