@@ -208,7 +208,17 @@ internal static class AdminEndpoints
     }
 
     /// <summary>The caller's SPIFFE ID when it holds one of <paramref name="roles"/>; otherwise the refusal is written.</summary>
-    internal static async Task<SpiffeId?> AuthorizeAsync(HttpContext context, params string[] roles)
+    internal static Task<SpiffeId?> AuthorizeAsync(HttpContext context, params string[] roles) =>
+        AuthorizeAsync(
+            context,
+            id => context.RequestServices.GetRequiredService<AdminAuthorizer>().HasAnyRole(id, roles),
+            string.Join(" or ", roles));
+
+    /// <summary>
+    /// The caller's SPIFFE ID when its SVID is valid and <paramref name="allowed"/> says yes; otherwise the refusal (401 with
+    /// the SVID's code, or 403 <c>admin_forbidden</c> naming <paramref name="needed"/>) is written and audited.
+    /// </summary>
+    internal static async Task<SpiffeId?> AuthorizeAsync(HttpContext context, Func<SpiffeId, bool> allowed, string needed)
     {
         var services = context.RequestServices;
         var audit = services.GetRequiredService<AdminAudit>();
@@ -228,11 +238,10 @@ internal static class AdminEndpoints
             return null;
         }
 
-        if (!services.GetRequiredService<AdminAuthorizer>().HasAnyRole(identity.SpiffeId, roles))
+        if (!allowed(identity.SpiffeId))
         {
             audit.Refused(context, identity.SpiffeId.ToString(), DenialCode.AdminForbidden.Value, 403);
-            await ProblemWriter.WriteAsync(
-                context, DenialCode.AdminForbidden, $"{identity.SpiffeId} does not hold the role {string.Join(" or ", roles)}");
+            await ProblemWriter.WriteAsync(context, DenialCode.AdminForbidden, $"{identity.SpiffeId} does not hold the role {needed}");
             return null;
         }
 

@@ -266,37 +266,12 @@ internal static class ApprovalEndpoints
     }
 
     /// <summary>The caller when it may use the approvals API (reading: read or any approver role; deciding: any approver role).</summary>
-    private static async Task<SpiffeId?> AuthorizeAsync(HttpContext context, bool reading)
-    {
-        var services = context.RequestServices;
-        var audit = services.GetRequiredService<AdminAudit>();
-        var result = context.Features.Get<IPeerIdentityFeature>()?.Result;
-        if (result?.Identity is not { } identity)
-        {
-            var code = result?.Failure ?? DenialCode.SvidMissing;
-            audit.Refused(context, null, code.Value, code.Status);
-            await ProblemWriter.WriteAsync(context, code, result?.Detail ?? "no client certificate presented");
-            return null;
-        }
-
-        if (services.GetRequiredService<TimeProvider>().GetUtcNow() > identity.NotAfter)
-        {
-            audit.Refused(context, identity.SpiffeId.ToString(), DenialCode.SvidExpired.Value, 401);
-            await ProblemWriter.WriteAsync(context, DenialCode.SvidExpired, "x509svid: leaf certificate has expired");
-            return null;
-        }
-
-        var roles = services.GetRequiredService<AdminAuthorizer>().RolesOf(identity.SpiffeId);
-        if (!roles.Any(r => AdminRoles.IsApprover(r) || (reading && r == AdminRoles.Read)))
-        {
-            audit.Refused(context, identity.SpiffeId.ToString(), DenialCode.AdminForbidden.Value, 403);
-            await ProblemWriter.WriteAsync(context, DenialCode.AdminForbidden,
-                $"{identity.SpiffeId} does not hold the role {(reading ? "read or " : string.Empty)}approve");
-            return null;
-        }
-
-        return identity.SpiffeId;
-    }
+    private static Task<SpiffeId?> AuthorizeAsync(HttpContext context, bool reading) =>
+        AdminEndpoints.AuthorizeAsync(
+            context,
+            id => context.RequestServices.GetRequiredService<AdminAuthorizer>().RolesOf(id)
+                .Any(r => AdminRoles.IsApprover(r) || (reading && r == AdminRoles.Read)),
+            (reading ? "read or " : string.Empty) + "approve");
 
     private static void WriteRecord(Utf8JsonWriter json, ApprovalRecord record, bool full)
     {

@@ -111,35 +111,12 @@ internal sealed record ApprovalRequirement
     private static bool TryGroups(RegoValue value, out IReadOnlyList<string> groups)
     {
         groups = [];
-        ReadOnlySpan<RegoValue> items;
-        if (value is RegoArray a)
-        {
-            items = a.Items;
-        }
-        else if (value is RegoSet s)
-        {
-            items = s.Items;
-        }
-        else
+        if (!RegoStrings.TryReadList(value, out var names) || !names.All(IsGroupName))
         {
             return false;
         }
 
-        var list = new List<string>(items.Length);
-        foreach (var item in items)
-        {
-            if (item is not RegoString str || !IsGroupName(str.Value))
-            {
-                return false;
-            }
-
-            if (!list.Contains(str.Value))
-            {
-                list.Add(str.Value);
-            }
-        }
-
-        groups = list;
+        groups = [.. names.Distinct(StringComparer.Ordinal)];
         return true;
     }
 }

@@ -227,34 +227,9 @@ internal static class DecisionDocument
 
     private static bool TryStrings(RegoValue value, out IReadOnlyList<string> strings)
     {
-        strings = [];
-        ReadOnlySpan<RegoValue> items;
-        if (value is RegoArray a)
-        {
-            items = a.Items;
-        }
-        else if (value is RegoSet s)
-        {
-            items = s.Items;
-        }
-        else
-        {
-            return false;
-        }
-
-        var list = new List<string>(items.Length);
-        foreach (var item in items)
-        {
-            if (item is not RegoString str)
-            {
-                return false;
-            }
-
-            list.Add(str.Value);
-        }
-
+        var ok = RegoStrings.TryReadList(value, out var list);
         strings = list;
-        return true;
+        return ok;
     }
 
     // RFC 9110 token characters; a policy must not be able to inject a malformed header.
