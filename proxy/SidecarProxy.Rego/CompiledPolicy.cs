@@ -99,7 +99,7 @@ public sealed class CompiledPolicy
         }
 
         var model = new PolicyModel { Root = compiler.Root, BaseData = RegoObject.Empty };
-        var ctx = new EvalContext(model, null, new BuiltinContext(DateTimeOffset.UtcNow), null, CancellationToken.None, null);
+        var ctx = new EvalContext(model, null, new BuiltinContext(DateTimeOffset.UtcNow), null, null, CancellationToken.None);
         RegoValue? result = null;
         node.Eval(ctx, [], v =>
         {
@@ -132,9 +132,9 @@ public sealed class CompiledPolicy
         {
             token.ThrowIfCancellationRequested();
             builtins = deadline == 0
-                ? new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false)
-                : new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, token, options?.StrictBuiltinErrors ?? false, deadline);
-            var ctx = EvalContext.Rent(_model, input, builtins, options?.MaxSteps, token, options?.PrintOutput);
+                ? new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, options?.StrictBuiltinErrors ?? false, token)
+                : new BuiltinContext(options?.Now ?? DateTimeOffset.UtcNow, options?.StrictBuiltinErrors ?? false, deadline, token);
+            var ctx = EvalContext.Rent(_model, input, builtins, options?.MaxSteps, options?.PrintOutput, token);
             ctx.SetDeadline(deadline);
             var result = body(ctx, state);
 
@@ -212,7 +212,7 @@ public sealed class CompiledPolicy
 
     private sealed class CompiledQuery(BodyNode body, int slots, List<(string Name, int Slot)> outputs)
     {
-        public IReadOnlyList<IReadOnlyDictionary<string, RegoValue>> Run(EvalContext c)
+        public List<IReadOnlyDictionary<string, RegoValue>> Run(EvalContext c)
         {
             var f = new RegoValue?[slots];
             var rows = new List<IReadOnlyDictionary<string, RegoValue>>();

@@ -797,7 +797,7 @@ internal sealed class Parser
         }
     }
 
-    private Term Template(Token t)
+    private TemplateTerm Template(Token t)
     {
         var parts = new List<object>();
         foreach (var part in t.Parts!)

@@ -41,7 +41,7 @@ internal static class AggregateBuiltins
 
     // Exact on integers; as soon as one element is not an integer, the whole fold runs in OPA's
     // 64-bit binary floating point (every element converted, rounded after each step).
-    private static RegoValue Accumulate(
+    private static RegoNumber Accumulate(
         RegoValue[] args,
         BigInteger seed,
         Func<BigInteger, BigInteger, BigInteger> exact,

@@ -12,7 +12,7 @@ public sealed class BuiltinContext
     private readonly long _deadline;
     private CancellationTokenSource? _deadlineSource;
 
-    public BuiltinContext(DateTimeOffset now, CancellationToken cancellationToken = default, bool strictBuiltinErrors = false)
+    public BuiltinContext(DateTimeOffset now, bool strictBuiltinErrors = false, CancellationToken cancellationToken = default)
     {
         Now = now;
         _callerToken = cancellationToken;
@@ -24,8 +24,8 @@ public sealed class BuiltinContext
     /// <see cref="System.Diagnostics.Stopwatch"/> timestamp). The timer behind it is only made when a builtin asks for
     /// the token: most evaluations never do, and a timer per evaluation is a cost on every request.
     /// </summary>
-    internal BuiltinContext(DateTimeOffset now, CancellationToken cancellationToken, bool strictBuiltinErrors, long deadline)
-        : this(now, cancellationToken, strictBuiltinErrors)
+    internal BuiltinContext(DateTimeOffset now, bool strictBuiltinErrors, long deadline, CancellationToken cancellationToken)
+        : this(now, strictBuiltinErrors, cancellationToken)
     {
         _deadline = deadline;
     }

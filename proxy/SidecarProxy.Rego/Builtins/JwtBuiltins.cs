@@ -66,7 +66,7 @@ internal static class JwtBuiltins
         return new RegoArray([header, claims, new RegoString(Convert.ToHexStringLower(signature))]);
     }
 
-    private static RegoValue VerifyHmac(RegoValue[] args, string alg)
+    private static RegoBoolean VerifyHmac(RegoValue[] args, string alg)
     {
         Operands.String(args, 0);
         var secret = Operands.String(args, 1);
@@ -76,7 +76,7 @@ internal static class JwtBuiltins
         return RegoBoolean.From(Jws.Verify(key, alg, token.SigningInput, signature));
     }
 
-    private static RegoValue VerifyAsymmetric(RegoValue[] args, string alg)
+    private static RegoBoolean VerifyAsymmetric(RegoValue[] args, string alg)
     {
         var token = JwtToken.Split(args[0]);
         var keys = Jwk.FromCertOrJwk(Operands.String(args, 1));
@@ -212,7 +212,7 @@ internal static class JwtBuiltins
         return new RegoArray([RegoBoolean.True, header, payload]);
     }
 
-    private static RegoValue EncodeSign(BuiltinContext context, RegoValue[] args)
+    private static RegoString EncodeSign(BuiltinContext context, RegoValue[] args)
     {
         var headers = GoJson.Marshal(args[0]) ?? throw new BuiltinErrorException("failed to prepare JWT headers for marshalling: object key must be string");
         var payload = GoJson.Marshal(args[1]) ?? throw new BuiltinErrorException("failed to prepare JWT payload for marshalling: object key must be string");
@@ -220,7 +220,7 @@ internal static class JwtBuiltins
         return Sign(headers, payload, jwk);
     }
 
-    private static RegoValue EncodeSignRaw(BuiltinContext context, RegoValue[] args)
+    private static RegoString EncodeSignRaw(BuiltinContext context, RegoValue[] args)
     {
         var jwk = Operands.String(args, 2);
         var headers = Operands.String(args, 0);

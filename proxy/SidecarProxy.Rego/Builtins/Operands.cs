@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using SidecarProxy.Rego.Values;
 
 namespace SidecarProxy.Rego.Builtins;
@@ -8,6 +9,7 @@ namespace SidecarProxy.Rego.Builtins;
 /// </summary>
 public static class Operands
 {
+    [SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "Named after the Rego operand type it checks (OPA's own type names, as in its error messages).")]
     public static string String(RegoValue[] args, int index) => args[index] is RegoString s ? s.Value : throw TypeError(args, index, "string");
 
     public static RegoNumber Number(RegoValue[] args, int index) => args[index] as RegoNumber ?? throw TypeError(args, index, "number");
@@ -18,9 +20,11 @@ public static class Operands
 
     public static RegoSet Set(RegoValue[] args, int index) => args[index] as RegoSet ?? throw TypeError(args, index, "set");
 
+    [SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "Named after the Rego operand type it checks (OPA's own type names, as in its error messages).")]
     public static RegoObject Object(RegoValue[] args, int index) => args[index] as RegoObject ?? throw TypeError(args, index, "object");
 
     /// <summary>An integer operand (OPA: "operand 1 must be integer number but got floating-point number").</summary>
+    [SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "Returns the operand as a .NET Int32, named like Convert.ToInt32; Rego's own name for the operand type (integer) is a type name too.")]
     public static int Int32(RegoValue[] args, int index)
     {
         var n = Number(args, index);

@@ -357,7 +357,7 @@ internal static class StringBuiltins
         return s[start..end];
     }
 
-    private static RegoValue AnyMatch(RegoValue[] args, bool suffix)
+    private static RegoBoolean AnyMatch(RegoValue[] args, bool suffix)
     {
         var strings = StringList(args, 0);
         var affixes = StringList(args, 1);

@@ -296,7 +296,7 @@ internal sealed class StringTemplate
         }
     }
 
-    private RegoValue? Call(string name, List<RegoValue?> args)
+    private static RegoValue? Call(string name, List<RegoValue?> args)
     {
         switch (name)
         {

@@ -94,7 +94,7 @@ internal static class X509Builtins
         return Verify(input, () => ExtractOptions(optionsObject, context.Now), withUriStrings: false);
     }
 
-    private static RegoValue Verify(string input, Func<VerifyOptions> options, bool withUriStrings)
+    private static RegoArray Verify(string input, Func<VerifyOptions> options, bool withUriStrings)
     {
         List<GoCertificate> certs;
         try

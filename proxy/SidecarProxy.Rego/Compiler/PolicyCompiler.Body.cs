@@ -22,7 +22,7 @@ internal sealed partial class PolicyCompiler
         var scope = new Scope(layout, null);
         var (body, _) = CompileBody(query, scope, []);
         var outputs = scope.Own
-            .Where(kv => !kv.Key.StartsWith("$", StringComparison.Ordinal))
+            .Where(kv => !kv.Key.StartsWith('$'))
             .Select(kv => (kv.Key, kv.Value))
             .OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .ToList();
@@ -465,7 +465,7 @@ internal sealed partial class PolicyCompiler
         };
     }
 
-    private void Vars(Term? t, Scope scope, LiteralInfo io, bool pattern)
+    private static void Vars(Term? t, Scope scope, LiteralInfo io, bool pattern)
     {
         switch (t)
         {
@@ -539,7 +539,7 @@ internal sealed partial class PolicyCompiler
         }
     }
 
-    private HashSet<int> PatternSlots(Term? t, Scope scope)
+    private static HashSet<int> PatternSlots(Term? t, Scope scope)
     {
         var set = new HashSet<int>();
         foreach (var n in PatternNames(t))
@@ -553,7 +553,7 @@ internal sealed partial class PolicyCompiler
         return set;
     }
 
-    private bool EqSafe(Term a, Term b, HashSet<int> bound, Scope scope)
+    private static bool EqSafe(Term a, Term b, HashSet<int> bound, Scope scope)
     {
         var ua = PatternSlots(a, scope);
         ua.ExceptWith(bound);
@@ -922,7 +922,7 @@ internal sealed partial class PolicyCompiler
         return v is null ? node : new ConstNode(v) { Loc = node.Loc };
     }
 
-    private TNode CompileTemplate(TemplateTerm tt, Scope scope, HashSet<int> bound)
+    private TemplateNode CompileTemplate(TemplateTerm tt, Scope scope, HashSet<int> bound)
     {
         var parts = new List<object>();
         foreach (var p in tt.Parts)
@@ -951,7 +951,7 @@ internal sealed partial class PolicyCompiler
         return new TemplateNode([.. parts]) { Loc = tt.Loc };
     }
 
-    private TNode CompileComprehension(ComprehensionTerm c, Scope scope, HashSet<int> bound)
+    private ComprehensionNode CompileComprehension(ComprehensionTerm c, Scope scope, HashSet<int> bound)
     {
         var child = new Scope(scope.Layout, scope);
         var (body, after) = CompileBody(c.Body, child, bound);
@@ -1022,7 +1022,7 @@ internal sealed partial class PolicyCompiler
         return new RefNode(CompileTerm(r.Head, scope, bound), [.. keys]) { Loc = r.Loc };
     }
 
-    private TNode MakeDataRef(List<TNode> keys, Loc loc)
+    private DataRefNode MakeDataRef(List<TNode> keys, Loc loc)
     {
         var node = _root;
         var i = 0;

@@ -39,7 +39,7 @@ internal sealed class EvalContext
     private long _deadline;
     private long _steps;
 
-    public EvalContext(PolicyModel model, RegoValue? input, BuiltinContext builtins, long? maxSteps, CancellationToken token, TextWriter? print)
+    public EvalContext(PolicyModel model, RegoValue? input, BuiltinContext builtins, long? maxSteps, TextWriter? print, CancellationToken token)
     {
         Model = model;
         Input = input;
@@ -52,12 +52,12 @@ internal sealed class EvalContext
     }
 
     /// <summary>A context for a new evaluation: this thread's spare one when it is for the same model, else a new one.</summary>
-    public static EvalContext Rent(PolicyModel model, RegoValue? input, BuiltinContext builtins, long? maxSteps, CancellationToken token, TextWriter? print)
+    public static EvalContext Rent(PolicyModel model, RegoValue? input, BuiltinContext builtins, long? maxSteps, TextWriter? print, CancellationToken token)
     {
         var c = t_spare;
         if (c is null || !ReferenceEquals(c.Model, model) || c._cache.Length != model.GroupCount)
         {
-            return new EvalContext(model, input, builtins, maxSteps, token, print);
+            return new EvalContext(model, input, builtins, maxSteps, print, token);
         }
 
         t_spare = null;
@@ -218,10 +218,7 @@ internal static class Slots
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static void Set(RegoValue?[] array, int index, RegoValue value)
     {
-        if ((uint)index >= (uint)array.Length)
-        {
-            throw new IndexOutOfRangeException();
-        }
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)array.Length, nameof(index));
 
         System.Diagnostics.Debug.Assert(array.GetType() == typeof(RegoValue[]), "frames are exactly RegoValue[]");
         System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array), index) = value;

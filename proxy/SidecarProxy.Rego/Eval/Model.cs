@@ -181,7 +181,7 @@ internal sealed class RuleGroup
         return result;
     }
 
-    private RegoValue EvalSet(EvalContext c)
+    private RegoSet EvalSet(EvalContext c)
     {
         // Made on the first element: many sets (deny reasons) are empty on most evaluations.
         List<RegoValue>? items = null;
@@ -229,7 +229,7 @@ internal sealed class RuleGroup
         }
     }
 
-    private RegoValue EvalObject(EvalContext c)
+    private RegoObject EvalObject(EvalContext c)
     {
         var root = new Dictionary<RegoValue, object>();
         foreach (var rule in Rules)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
@@ -39,9 +40,11 @@ public sealed class RegoNumber : RegoValue
     public bool IsInteger { get; }
 
     /// <summary>The exact value when <see cref="IsInteger"/>; otherwise the value truncated.</summary>
+    [SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "Rego's own name for an integral number; the counterpart of IsInteger.")]
     public BigInteger Integer => IsInteger ? _integer : new BigInteger(Math.Truncate(_double));
 
     /// <summary>The value as a double (may round big integers).</summary>
+    [SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The number as OPA's 64-bit binary floating point (a double); the name says which representation it is.")]
     public double Double => _double;
 
     public static RegoNumber FromLong(long value) =>
@@ -213,7 +216,7 @@ public sealed class RegoNumber : RegoValue
         }
 
         var r = _double.ToString("R", CultureInfo.InvariantCulture);
-        return r.Contains("E", StringComparison.Ordinal) ? FormatExponent(r) : r;
+        return r.Contains('E', StringComparison.Ordinal) ? FormatExponent(r) : r;
     }
 
     private static string FormatExponent(string r)

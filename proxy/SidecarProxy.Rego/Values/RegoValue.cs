@@ -1,8 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
 namespace SidecarProxy.Rego.Values;
 
 /// <summary>The kind of a Rego value, in OPA's sort order (v1/ast/compare.go).</summary>
+[SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The kinds are Rego's own type names (string, object).")]
 public enum RegoKind
 {
     Null = 0,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Model;
@@ -336,7 +337,9 @@ internal sealed class InMemoryApprovalStore(IOptions<ApprovalOptions> options, T
     /// <summary>128 random bits: an id cannot be guessed, and a guessed one still has to match the request's digest.</summary>
     private static string NewId() => "apr_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
+    private static readonly SearchValues<char> LowerHexDigits = SearchValues.Create("0123456789abcdef");
+
     /// <summary>Whether <paramref name="id"/> has the shape of an approval id (anything else is not looked up).</summary>
     public static bool IsWellFormedId(string? id) =>
-        id is { Length: 36 } && id.StartsWith("apr_", StringComparison.Ordinal) && id.AsSpan(4).ContainsAnyExcept("0123456789abcdef") is false;
+        id is { Length: 36 } && id.StartsWith("apr_", StringComparison.Ordinal) && id.AsSpan(4).ContainsAnyExcept(LowerHexDigits) is false;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
@@ -254,6 +255,7 @@ internal static class SidecarApplication
     }
 
     // Each concern registers itself; this is the one list of them, and of the wiring that belongs to no concern.
+    [SuppressMessage("Performance", "CA1859:Use concrete types when possible for improved performance", Justification = "Runs once at startup; the wiring reads configuration through IConfiguration, as every AddSidecar* it calls does, not through the builder's ConfigurationManager.")]
     private static void AddSidecarServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SidecarOptions>()

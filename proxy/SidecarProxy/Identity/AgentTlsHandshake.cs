@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Security;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
@@ -29,6 +30,7 @@ internal sealed class AgentTlsHandshake(
         HandshakeTimeout = TimeSpan.FromSeconds(10),
     };
 
+    [SuppressMessage("Security", "CA5359:Do Not Disable Certificate Validation", Justification = "The client SVID is validated in the callback by X509SvidValidator per SPIFFE rules, against the bundle of its trust domain, so the framework's chain check must not decide; the outcome is stored on the connection and AgentIdentityMiddleware refuses a failed one with its exact denial code.")]
     private ValueTask<SslServerAuthenticationOptions> OnConnection(TlsHandshakeCallbackContext context)
     {
         var material = source.Current;
@@ -65,8 +67,11 @@ internal sealed class AgentTlsHandshake(
                 connection.Features.Set<IPeerIdentityFeature>(new PeerIdentityFeature(result));
                 if (result.Identity is { } identity)
                 {
-                    IdentityLog.AgentAuthenticated(
-                        logger, identity.SpiffeId.ToString(), connection.ConnectionId, identity.CertificateFingerprint);
+                    if (logger.IsEnabled(LogLevel.Debug))
+                    {
+                        var spiffeId = identity.SpiffeId.ToString();
+                        IdentityLog.AgentAuthenticated(logger, spiffeId, connection.ConnectionId, identity.CertificateFingerprint);
+                    }
                 }
                 else
                 {

@@ -127,8 +127,12 @@ internal sealed class FileIdentityMaterialSource : IIdentityMaterialSource, IIde
     private void Publish(IdentityMaterial material)
     {
         Volatile.Write(ref _current, material);
-        IdentityLog.IdentityLoaded(
-            _logger, material.ServerCertificate.Subject, string.Join(",", material.Bundles.Keys.Order(StringComparer.Ordinal)));
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var trustDomains = string.Join(",", material.Bundles.Keys.Order(StringComparer.Ordinal));
+            IdentityLog.IdentityLoaded(_logger, material.ServerCertificate.Subject, trustDomains);
+        }
+
         Changed?.Invoke(material);
     }
 

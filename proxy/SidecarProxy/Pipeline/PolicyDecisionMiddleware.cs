@@ -53,7 +53,12 @@ internal sealed partial class PolicyDecisionMiddleware(
             // Whatever the engine threw (eval_cancel_error, OperationCanceledException, ...), the agent went away.
             _aborts.Inc();
             context.FindOutcome()?.Abort(context.Response);
-            LogClientAborted(logger, tool.Id, ex.GetType().Name);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                var exceptionType = ex.GetType().Name;
+                LogClientAborted(logger, tool.Id, exceptionType);
+            }
+
             return;
         }
         catch (PolicyEngineException)

@@ -206,7 +206,12 @@ internal sealed partial class RevocationFleetSync : BackgroundService, IRevocati
         config.SyncTimeout = 2000;
         config.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
         config.ClientName ??= "sidecar-" + Origin;
-        LogStarting(_logger, config.ToString(includePassword: false), _options.MaxStaleness.TotalSeconds, _options.OnStale);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var endpoint = config.ToString(includePassword: false);
+            LogStarting(_logger, endpoint, _options.MaxStaleness.TotalSeconds, _options.OnStale);
+        }
+
         try
         {
             _mux = await ConnectionMultiplexer.ConnectAsync(config);
@@ -235,7 +240,12 @@ internal sealed partial class RevocationFleetSync : BackgroundService, IRevocati
             _awaitingReconcile = true;
             _lastReconcileFailed = false;
             SetUp(true);
-            LogConnectionRestored(_logger, e.ConnectionType.ToString());
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                var connectionType = e.ConnectionType.ToString();
+                LogConnectionRestored(_logger, connectionType);
+            }
+
             _work.Writer.TryWrite(Work.Reconcile);
         };
         _set = new FleetRecordSet(_mux.GetDatabase());
@@ -413,7 +423,11 @@ internal sealed partial class RevocationFleetSync : BackgroundService, IRevocati
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             SetUp(false);
-            LogHeartbeatFailed(_logger, ex.GetType().Name);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                var error = ex.GetType().Name;
+                LogHeartbeatFailed(_logger, error);
+            }
         }
     }
 

@@ -230,7 +230,12 @@ internal sealed class TaskGrantValidator
 
     private TaskGrantResult Reject(string agentSpiffeId, TaskGrantFailure failure, JsonWebToken? parsed = null)
     {
-        TaskGrantLog.Rejected(_logger, agentSpiffeId, TaskGrantResult.CodeOf(failure));
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var code = TaskGrantResult.CodeOf(failure);
+            TaskGrantLog.Rejected(_logger, agentSpiffeId, code);
+        }
+
         return TaskGrantResult.Fail(failure, parsed is null ? null : ClaimedTaskId(parsed));
     }
 

@@ -88,7 +88,7 @@ internal sealed class ApprovalBed : IAsyncDisposable
     }
 
     /// <summary>Sends a gated request that must be refused with approval_required; returns the approval id.</summary>
-    public async Task<string> AskAsync(HttpClient agent, HttpRequestMessage request)
+    public static async Task<string> AskAsync(HttpClient agent, HttpRequestMessage request)
     {
         using var response = await agent.SendAsync(request);
         var problem = await Problem.ReadAsync(response);

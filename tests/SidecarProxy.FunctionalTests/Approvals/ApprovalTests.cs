@@ -85,7 +85,7 @@ public sealed class ApprovalTests
         await using var bed = await ApprovalBed.StartAsync();
         var marker = CredentialBed.Marker();
         using var agent = bed.Agent();
-        var id = await bed.AskAsync(agent, bed.Gated(marker));
+        var id = await ApprovalBed.AskAsync(agent, bed.Gated(marker));
         await bed.ApproveAsync(ApprovalBed.Approver1, id);
         using var other = bed.Agent(CredentialBed.OtherAgentId);
 
@@ -121,7 +121,7 @@ public sealed class ApprovalTests
         await using var bed = await ApprovalBed.StartAsync();
         var marker = CredentialBed.Marker();
         using var agent = bed.Agent();
-        var id = await bed.AskAsync(agent, bed.Gated(marker));
+        var id = await ApprovalBed.AskAsync(agent, bed.Gated(marker));
 
         using (var own = await bed.DecideAsync(CredentialBed.AgentId, id, approve: true))
         {
@@ -157,7 +157,7 @@ public sealed class ApprovalTests
         await using var bed = await ApprovalBed.StartAsync(new ApprovalRequirement { MinApprovals = 2 });
         var marker = CredentialBed.Marker();
         using var agent = bed.Agent();
-        var id = await bed.AskAsync(agent, bed.Gated(marker));
+        var id = await ApprovalBed.AskAsync(agent, bed.Gated(marker));
 
         await bed.ApproveAsync(ApprovalBed.Approver1, id);
         using (var twice = await bed.DecideAsync(ApprovalBed.Approver1, id, approve: true))
@@ -181,7 +181,7 @@ public sealed class ApprovalTests
         // approver_roles: only approve:finance holders decide.
         bed.Require(new ApprovalRequirement { ApproverRoles = ["finance"] });
         var financeMarker = CredentialBed.Marker();
-        var financeId = await bed.AskAsync(agent, bed.Gated(financeMarker));
+        var financeId = await ApprovalBed.AskAsync(agent, bed.Gated(financeMarker));
         using (var generic = await bed.DecideAsync(ApprovalBed.Approver1, financeId, approve: true))
         {
             Assert.Equal((403, "admin_forbidden"), ((int)generic.StatusCode, (await Problem.ReadAsync(generic)).Code));
@@ -196,7 +196,7 @@ public sealed class ApprovalTests
         await using var bed = await ApprovalBed.StartAsync(new ApprovalRequirement { MinApprovals = 2 });
         var marker = CredentialBed.Marker();
         using var agent = bed.Agent();
-        var id = await bed.AskAsync(agent, bed.Gated(marker));
+        var id = await ApprovalBed.AskAsync(agent, bed.Gated(marker));
         await bed.ApproveAsync(ApprovalBed.Approver1, id);
 
         using (var deny = await bed.DecideAsync(ApprovalBed.Approver2, id, approve: false, new { comment = "not today" }))
@@ -222,8 +222,8 @@ public sealed class ApprovalTests
         using var agent = bed.Agent();
         var pendingMarker = CredentialBed.Marker();
         var approvedMarker = CredentialBed.Marker();
-        var pending = await bed.AskAsync(agent, bed.Gated(pendingMarker));
-        var approved = await bed.AskAsync(agent, bed.Gated(approvedMarker));
+        var pending = await ApprovalBed.AskAsync(agent, bed.Gated(pendingMarker));
+        var approved = await ApprovalBed.AskAsync(agent, bed.Gated(approvedMarker));
         await bed.ApproveAsync(ApprovalBed.Approver1, approved);
 
         bed.Time.Advance(TimeSpan.FromSeconds(61));
@@ -250,7 +250,7 @@ public sealed class ApprovalTests
         using var agent = bed.Agent();
         var marker = CredentialBed.Marker();
         var taskId = "t-" + marker;
-        var id = await bed.AskAsync(agent, bed.Gated(marker, task: taskId));
+        var id = await ApprovalBed.AskAsync(agent, bed.Gated(marker, task: taskId));
 
         await bed.Admin.CreateAsync("task", taskId);
 

@@ -171,7 +171,7 @@ internal sealed class CredentialBed : IAsyncDisposable
     /// <summary>The audit lines written so far, waiting (bounded) until at least <paramref name="atLeast"/> exist.</summary>
     public async Task<IReadOnlyList<JsonElement>> AuditLinesAsync(int atLeast)
     {
-        IReadOnlyList<JsonElement> lines = [];
+        List<JsonElement> lines = [];
         await Eventually.TrueAsync(() =>
         {
             lines = ReadAudit();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using SidecarProxy.TestSupport;
 
@@ -91,6 +92,7 @@ public sealed class HostileFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xUnit collection definition; the Collection suffix is xUnit's naming convention for them.")]
 public sealed class HostileCollection : ICollectionFixture<HostileFixture>
 {
     public const string Name = "Hostile HTTP";

@@ -56,14 +56,14 @@ internal static class NamespaceDependencies
             onStack.Add(node);
             foreach (var next in graph.GetValueOrDefault(node) ?? [])
             {
-                if (!index.ContainsKey(next))
+                if (!index.TryGetValue(next, out var nextIndex))
                 {
                     Visit(next);
                     low[node] = Math.Min(low[node], low[next]);
                 }
                 else if (onStack.Contains(next))
                 {
-                    low[node] = Math.Min(low[node], index[next]);
+                    low[node] = Math.Min(low[node], nextIndex);
                 }
             }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -6,6 +7,7 @@ using SidecarProxy.Audit;
 namespace SidecarProxy.Tests.Audit;
 
 [CollectionDefinition(Name, DisableParallelization = true)]
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xUnit collection definition; the Collection suffix is xUnit's naming convention for them.")]
 public sealed class ConsoleCollection
 {
     public const string Name = "Console redirection";

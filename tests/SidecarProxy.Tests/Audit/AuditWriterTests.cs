@@ -33,7 +33,7 @@ public sealed class AuditWriterTests : IDisposable
         Status = 201,
     };
 
-    private AuditWriter FileWriter(string path, int capacity = 10_000) =>
+    private static AuditWriter FileWriter(string path, int capacity = 10_000) =>
         new(Options.Create(new AuditOptions { Path = path, QueueCapacity = capacity }), NullLogger<AuditWriter>.Instance);
 
     [Fact]

@@ -283,7 +283,7 @@ public sealed class TaskGrantValidatorTests : IDisposable
         Assert.False(result.Succeeded);
     }
 
-    private string Forge(DateTimeOffset now, string kid)
+    private static string Forge(DateTimeOffset now, string kid)
     {
         using var attacker = new GrantIssuer(kid: kid);
         return attacker.Sign(Agent, now);

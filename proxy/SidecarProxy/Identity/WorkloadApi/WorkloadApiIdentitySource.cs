@@ -210,14 +210,14 @@ internal sealed class WorkloadApiIdentitySource : IIdentityMaterialSource, IIden
         }
 
         Volatile.Write(ref _snapshot, snapshot);
-        WorkloadApiLog.SvidApplied(
-            _logger,
-            snapshot!.SpiffeId,
-            snapshot.Fingerprint,
-            snapshot.NotAfter,
-            string.Join(", ", snapshot.Material.Bundles.Keys.Order(StringComparer.Ordinal)));
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var trustDomains = string.Join(", ", snapshot!.Material.Bundles.Keys.Order(StringComparer.Ordinal));
+            WorkloadApiLog.SvidApplied(_logger, snapshot.SpiffeId, snapshot.Fingerprint, snapshot.NotAfter, trustDomains);
+        }
+
         _firstSnapshot.TrySetResult();
-        RaiseChanged(snapshot.Material);
+        RaiseChanged(snapshot!.Material);
     }
 
     private void RaiseChanged(IdentityMaterial material)
