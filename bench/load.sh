@@ -1,29 +1,33 @@
 #!/usr/bin/env bash
-# Load benchmark of SidecarProxy against the plain alternatives, all on 127.0.0.1, bounded in time.
+# Load benchmark of SidecarProxy against what a user would deploy instead, all on 127.0.0.1, bounded in time.
 #
-#   (a) direct    the upstream itself (nginx `return 200`)
-#   (b) nginx     nginx terminating mTLS (client certificate verified against the CA) and adding a static
-#                 Authorization header: the plain peer a user could pick instead of the sidecar
-#   (c) sidecar   SidecarProxy (Release), embedded Rego engine, the shipped policy (demo agent, GET on tool demo)
-#   (d) sidecar-opa  SidecarProxy in `opa` mode against a stub OPA that answers {"result":{"allowed":true}} at once
-#   (e) bare-yarp YARP behind Kestrel mTLS and nothing else (bench/BareYarp): the floor for any YARP-based proxy
+#   direct       the upstream itself (nginx `return 200`, plain HTTP): the latency floor, no TLS
+#   nginx        nginx terminating mTLS (client certificate verified against the CA) and adding a static
+#                Authorization header
+#   nginx-authz  the same plus `auth_request` to a policy endpoint that costs nothing (a second nginx answering 204
+#                at once): the external-authorization pattern (nginx/Envoy + ext_authz) with a free policy service.
+#                Its proxy CPU counts the mTLS nginx only, not the policy endpoint
+#   bare-yarp    YARP behind Kestrel mTLS and nothing else (bench/BareYarp): the floor of the stack we chose
+#   sidecar      SidecarProxy (Release): embedded Rego engine with the shipped policy, a cached JWT credential,
+#                audit to a file (every request: the run checks audit lines == requests answered)
+#   sidecar-opa  SidecarProxy in `opa` mode against a stub OPA that answers {"result":{"allowed":true}} at once
 #
-# wrk cannot present a client certificate, so every request goes
-#   load client --HTTP/1.1 keep-alive--> forwarder (nginx, proxy_ssl_certificate = agent SVID, upstream keepalive)
-#               --> target
-# and the forwarder is the same for all four targets (for (a) it talks plain HTTP to the upstream).
-# Loads: wrk at 32 and 256 connections (full load), and wrk at about 2,000 requests/s with Poisson arrivals
-# (bench/poisson.lua: 20 connections, exponential think time) for latency; each DURATION long, REPS interleaved
-# repetitions (a b c d e, a b c d e, ...). Figures: median over repetitions.
+# The load generator talks to each mTLS listener directly: wrk and h2load present the agent's client certificate
+# through bench/clientcert-shim.c (LD_PRELOAD), so no TLS-originating forwarder shares the two cores.
+# Loads: wrk at 32 and 256 connections (full load), wrk at about 2,000 requests/s with Poisson arrivals
+# (bench/poisson.lua) for latency, and h2load over HTTP/2 (H2_CONNECTIONS connections x 10 streams); each
+# DURATION long, REPS interleaved repetitions (every target once per load, then again). Figures: medians.
+# CPU per request comes from /proc/PID/stat of the target's processes; RSS is read after each run, and once idle
+# after start-up (before any request).
 #
-# Usage: bash bench/load.sh            (DURATION=10s REPS=3 by default; DURATION=3s REPS=1 for a smoke run)
-#        CONFIGS="sidecar sidecar-alt" ALT_OF=sidecar ALT_ENV="DOTNET_gcServer=0" ALT_ARGS="..." bash bench/load.sh
-#                                              A/B: a second copy of (c) or (d) with other settings, interleaved
+# Usage: bash bench/load.sh            (DURATION=10s REPS=3 by default; DURATION=3s REPS=1 WARMUP=5s: a smoke run)
+#        CONFIGS="sidecar sidecar-alt" ALT_OF=sidecar ALT_ENV="DOTNET_gcServer=1" ALT_ARGS="..." bash bench/load.sh
+#                                              A/B: a second copy of the sidecar with other settings, interleaved
 #        PROFILE=1 REPS=0 bash bench/load.sh   CPU profile (perf, JIT symbols via perf maps) of each .NET target at 32
 #                                              connections, split into pipeline stages (bench/profile-stages.py), and
-#                                              runtime counters per request (dotnet-counters, bench/counters-summary.py),
-#                                              instead of (or, with REPS>0, before) the runs
-# Needs: nginx (nginx-light), wrk, the .NET SDK; installed with apt-get when missing and running as root.
+#                                              runtime counters per request (dotnet-counters, bench/counters-summary.py)
+# Needs: nginx (nginx-light), wrk, h2load (nghttp2-client), gcc and libssl-dev (for the shim), the .NET SDK;
+# installed with apt-get when missing and running as root.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -33,7 +37,9 @@ REPS=${REPS:-3}
 RATE=${RATE:-2000}
 RATE_CONNECTIONS=${RATE_CONNECTIONS:-20}
 CONNECTIONS=${CONNECTIONS:-"32 256"}
-CONFIGS=${CONFIGS:-"direct nginx bare-yarp sidecar sidecar-opa"}
+CONFIGS=${CONFIGS:-"direct nginx nginx-authz bare-yarp sidecar sidecar-opa"}
+H2_CONNECTIONS=${H2_CONNECTIONS:-32}
+H2_CONFIGS=${H2_CONFIGS:-"nginx bare-yarp sidecar"}
 OUT=${OUT:-$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
 BASE_PORT=${BASE_PORT:-18100}
 WORK=$(mktemp -d /tmp/sidecar-bench.XXXXXX)
@@ -55,7 +61,9 @@ SIDECAR_OPA_OPS_PORT=$((BASE_PORT + 6))
 SIDECAR_ALT_PORT=$((BASE_PORT + 7))
 SIDECAR_ALT_OPS_PORT=$((BASE_PORT + 8))
 BARE_PORT=$((BASE_PORT + 9))
-FWD_PORT_BASE=$((BASE_PORT + 10))   # +0 direct, +1 nginx, +2 sidecar, +3 sidecar-opa, +4 sidecar-alt, +5 bare-yarp
+AUTHZ_PORT=$((BASE_PORT + 10))
+AUTHZ_MTLS_PORT=$((BASE_PORT + 11))
+SHIM=$WORK/clientcert-shim.so
 REQUEST_PATH=/tools/demo/hello
 
 PIDS=()
@@ -73,6 +81,9 @@ need() {
   local missing=()
   command -v nginx >/dev/null || missing+=(nginx-light)
   command -v wrk >/dev/null || missing+=(wrk)
+  command -v h2load >/dev/null || missing+=(nghttp2-client)
+  command -v gcc >/dev/null || missing+=(gcc)
+  [ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
       echo "installing ${missing[*]}"
@@ -143,6 +154,7 @@ target_pids() { # config: the processes whose CPU counts as "the proxy" in that 
   case $1 in
     direct) echo "" ;;
     nginx) nginx_pids mtls ;;
+    nginx-authz) nginx_pids authz-mtls ;;
     sidecar) echo "$SIDECAR_PID" ;;
     sidecar-opa) echo "$SIDECAR_OPA_PID" ;;
     sidecar-alt) echo "$SIDECAR_ALT_PID" ;;
@@ -150,20 +162,34 @@ target_pids() { # config: the processes whose CPU counts as "the proxy" in that 
   esac
 }
 
-forwarder_port() {
+target_url() { # config: what the load generator asks for, straight at the target's listener
   case $1 in
-    direct) echo $((FWD_PORT_BASE + 0)) ;;
-    nginx) echo $((FWD_PORT_BASE + 1)) ;;
-    sidecar) echo $((FWD_PORT_BASE + 2)) ;;
-    sidecar-opa) echo $((FWD_PORT_BASE + 3)) ;;
-    sidecar-alt) echo $((FWD_PORT_BASE + 4)) ;;
-    bare-yarp) echo $((FWD_PORT_BASE + 5)) ;;
+    direct) echo "http://127.0.0.1:$UPSTREAM_PORT$REQUEST_PATH" ;;
+    nginx) echo "https://127.0.0.1:$MTLS_PORT$REQUEST_PATH" ;;
+    nginx-authz) echo "https://127.0.0.1:$AUTHZ_MTLS_PORT$REQUEST_PATH" ;;
+    sidecar) echo "https://127.0.0.1:$SIDECAR_PORT$REQUEST_PATH" ;;
+    sidecar-opa) echo "https://127.0.0.1:$SIDECAR_OPA_PORT$REQUEST_PATH" ;;
+    sidecar-alt) echo "https://127.0.0.1:$SIDECAR_ALT_PORT$REQUEST_PATH" ;;
+    bare-yarp) echo "https://127.0.0.1:$BARE_PORT$REQUEST_PATH" ;;
+  esac
+}
+
+with_client_cert() { # command...: run a load generator that presents the agent's certificate (bench/clientcert-shim.c)
+  BENCH_CLIENT_CERT=$CERTS/agent.pem BENCH_CLIENT_KEY=$CERTS/agent-key.pem LD_PRELOAD=$SHIM "$@"
+}
+
+dotnet_pid() { # config: the .NET process of a configuration, or nothing
+  case $1 in
+    sidecar) echo "$SIDECAR_PID" ;;
+    sidecar-opa) echo "$SIDECAR_OPA_PID" ;;
+    sidecar-alt) echo "$SIDECAR_ALT_PID" ;;
+    bare-yarp) echo "$BARE_PID" ;;
   esac
 }
 
 measure() { # rep config load
   local rep=$1 config=$2 load=$3 url pids before after rps p50 p99 requests errors rss hwm log
-  url="http://127.0.0.1:$(forwarder_port "$config")$REQUEST_PATH"
+  url=$(target_url "$config")
   pids=$(target_pids "$config")
   log="$OUT/raw/$config-$load-$rep.txt"
   # shellcheck disable=SC2086
@@ -172,24 +198,37 @@ measure() { # rep config load
     # 1 ms less than connections / rate: wrk's timers fire on whole milliseconds, late rather than early, and each
     # request takes its own time before the next wait starts. The achieved rate is measured and reported.
     WRK_MEAN_DELAY_MS=$(awk -v c="$RATE_CONNECTIONS" -v r="$RATE" 'BEGIN {print c / r * 1000 - 1}') \
-      wrk -t2 -c"$RATE_CONNECTIONS" -d"$DURATION" --latency -s "$ROOT/bench/poisson.lua" "$url" >"$log"
+      with_client_cert wrk -t2 -c"$RATE_CONNECTIONS" -d"$DURATION" --latency -s "$ROOT/bench/poisson.lua" "$url" >"$log" 2>&1
+  elif [ "$load" = h2 ]; then
+    # HTTP/2: H2_CONNECTIONS connections with 10 concurrent streams each. h2load reports no percentiles.
+    with_client_cert h2load -t2 -c"$H2_CONNECTIONS" -m10 -D"${DURATION%s}" "$url" >"$log" 2>&1
   else
-    wrk -t2 -c"$load" -d"$DURATION" --latency "$url" >"$log"
+    with_client_cert wrk -t2 -c"$load" -d"$DURATION" --latency "$url" >"$log" 2>&1
   fi
-  rps=$(awk '/Requests\/sec:/ {print $2}' "$log")
-  p50=$(to_us "$(awk '$1 == "50%" {print $2}' "$log")")
-  p99=$(to_us "$(awk '$1 == "99%" {print $2}' "$log")")
-  requests=$(awk '/requests in/ {print $1}' "$log")
-  errors=$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$log")
+  if [ "$load" = h2 ] && ! grep -q '^Application protocol: h2' "$log"; then
+    echo "$config: h2load did not negotiate HTTP/2 (see $log)" >&2
+    exit 1
+  fi
+  if [ "$load" = h2 ]; then
+    rps=$(awk '/^finished in/ {gsub(",", ""); print $4}' "$log")
+    p50=NaN; p99=NaN
+    # "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"
+    # "status codes: N 2xx, N 3xx, N 4xx, N 5xx"
+    requests=$(awk '/^status codes:/ {print $3}' "$log")
+    errors=$(awk '/^requests:/ {n += $11 + $13 + $15} /^status codes:/ {n += $7 + $9} END {print n + 0}' "$log")
+  else
+    rps=$(awk '/Requests\/sec:/ {print $2}' "$log")
+    p50=$(to_us "$(awk '$1 == "50%" {print $2}' "$log")")
+    p99=$(to_us "$(awk '$1 == "99%" {print $2}' "$log")")
+    requests=$(awk '/requests in/ {print $1}' "$log")
+    errors=$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$log")
+  fi
   # shellcheck disable=SC2086
   after=$(cpu_ticks $pids)
   rss=""; hwm=""
-  case $config in
-    sidecar) rss=$(rss_kb "$SIDECAR_PID"); hwm=$(hwm_kb "$SIDECAR_PID") ;;
-    sidecar-opa) rss=$(rss_kb "$SIDECAR_OPA_PID"); hwm=$(hwm_kb "$SIDECAR_OPA_PID") ;;
-    sidecar-alt) rss=$(rss_kb "$SIDECAR_ALT_PID"); hwm=$(hwm_kb "$SIDECAR_ALT_PID") ;;
-    bare-yarp) rss=$(rss_kb "$BARE_PID"); hwm=$(hwm_kb "$BARE_PID") ;;
-  esac
+  local dpid
+  dpid=$(dotnet_pid "$config")
+  if [ -n "$dpid" ]; then rss=$(rss_kb "$dpid"); hwm=$(hwm_kb "$dpid"); fi
   local cpu10k
   cpu10k=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { if (n > 0) printf "%.3f", t / hz / n * 10000; else print "NaN" }')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
@@ -198,13 +237,16 @@ measure() { # rep config load
 }
 
 summarize() {
-  # Median per (config, load) over repetitions, then ratios to (a) direct and (b) nginx.
-  awk -F'\t' -v rate="$RATE" '
-    function median(key, list,   n, arr, i, j, t) {
+  # Median per (config, load) over repetitions, then ratios to nginx-authz (the pattern users would deploy instead),
+  # bare-yarp (our floor) and nginx (mTLS only). CPU is the target's own processes, in microseconds per request.
+  awk -F'\t' -v rate="$RATE" -v h2c="$H2_CONNECTIONS" '
+    function median(list,   n, arr, i, j, t) {
       n = split(list, arr, " ")
+      if (n == 0) return 0
       for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (arr[j] + 0 < arr[i] + 0) { t = arr[i]; arr[i] = arr[j]; arr[j] = t }
       return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
     }
+    function ratio(x, y) { return (y > 0 && x > 0) ? sprintf("%.2f", x / y) : "-" }
     NR > 1 {
       k = $2 SUBSEP $3
       rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; err[k] += $8
@@ -215,21 +257,32 @@ summarize() {
     END {
       for (li = 1; li <= nl; li++) {
         l = lorder[li]
-        printf "\n### load: %s\n\n", (l == "rate" ? "about " rate "/s, Poisson arrivals (wrk + poisson.lua)" : l " connections (wrk)")
-        print "| config | req/s | x direct | x nginx | x bare-yarp | p50 us | x direct | x nginx | p99 us | x direct | x nginx | errors | proxy CPU s / 10k req | RSS MiB |"
-        print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-        a = "direct" SUBSEP l; b = "nginx" SUBSEP l; y = "bare-yarp" SUBSEP l
-        ra = median(a, rps[a]); rb = median(b, rps[b]); pa = median(a, p50[a]); pb = median(b, p50[b]); qa = median(a, p99[a]); qb = median(b, p99[b])
-        ry = (y in rps) ? median(y, rps[y]) : 0
+        title = l == "rate" ? "about " rate "/s, Poisson arrivals (wrk + poisson.lua)" : l == "h2" ? "HTTP/2, " h2c " connections x 10 streams (h2load)" : l " connections (wrk)"
+        printf "\n### load: %s\n\n", title
+        print "| config | req/s | x nginx-authz | x bare-yarp | x nginx | p50 us | p99 us | errors | proxy CPU us/req | CPU x bare-yarp | CPU x nginx-authz | RSS MiB |"
+        print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        z = "nginx-authz" SUBSEP l; y = "bare-yarp" SUBSEP l; n = "nginx" SUBSEP l
+        rz = (z in rps) ? median(rps[z]) : 0; ry = (y in rps) ? median(rps[y]) : 0; rn = (n in rps) ? median(rps[n]) : 0
+        cz = (z in cpu) ? median(cpu[z]) * 100 : 0; cy = (y in cpu) ? median(cpu[y]) * 100 : 0
         for (ci = 1; ci <= nc; ci++) {
           c = order[ci]; k = c SUBSEP l
           if (!(k in rps)) continue
-          r = median(k, rps[k]); m = median(k, p50[k]); q = median(k, p99[k]); u = median(k, cpu[k])
-          mem = (k in rss) ? sprintf("%.0f", median(k, rss[k]) / 1024) : "-"
-          printf "| %s | %.0f | %.2f | %.2f | %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %d | %s | %s |\n", c, r, (ra ? r / ra : 0), (rb ? r / rb : 0), (ry ? sprintf("%.2f", r / ry) : "-"), m, (pa ? m / pa : 0), (pb ? m / pb : 0), q, (qa ? q / qa : 0), (qb ? q / qb : 0), err[k], (c == "direct" ? "-" : u), mem
+          r = median(rps[k]); u = median(cpu[k]) * 100
+          mem = (k in rss) ? sprintf("%.0f", median(rss[k]) / 1024) : "-"
+          printf "| %s | %.0f | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |\n", c, r, ratio(r, rz), ratio(r, ry), ratio(r, rn),
+            (l == "h2" ? "-" : sprintf("%.0f", median(p50[k]))), (l == "h2" ? "-" : sprintf("%.0f", median(p99[k]))), err[k],
+            (c == "direct" ? "-" : sprintf("%.1f", u)), (c == "direct" ? "-" : ratio(u, cy)), (c == "direct" ? "-" : ratio(u, cz)), mem
         }
       }
     }' "$OUT/raw.tsv"
+}
+
+audit_check() { # config ops-port: every request the sidecar answered has its audit line
+  local config=$1 port=$2 answered lines
+  sleep 1 # the writer drains its queue within milliseconds; give it a moment after the last response
+  answered=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^sidecar_requests_total/ {n += $NF} END {printf "%d", n}')
+  lines=$(wc -l <"$WORK/audit-$config.jsonl")
+  printf 'audit %s: %s requests answered, %s audit lines\n' "$config" "$answered" "$lines" | tee -a "$OUT/audit-check.txt"
 }
 
 profile() { # perf profile (and dotnet-counters, when installed) of each .NET target while wrk drives it at 32 connections
@@ -241,7 +294,7 @@ profile() { # perf profile (and dotnet-counters, when installed) of each .NET ta
     case $config in direct|nginx) continue ;; esac
     pid=$(target_pids "$config")
     echo "== profile $config (pid $pid)"
-    wrk -t2 -c32 -d12s "http://127.0.0.1:$(forwarder_port "$config")$REQUEST_PATH" >"$OUT/profile-$config-wrk.txt" &
+    with_client_cert wrk -t2 -c32 -d12s "$(target_url "$config")" >"$OUT/profile-$config-wrk.txt" 2>&1 &
     local load=$!
     sleep 2
     local counters=""
@@ -286,49 +339,62 @@ main() {
   dotnet build "$ROOT/proxy/SidecarProxy/SidecarProxy.csproj" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
   dotnet build "$ROOT/bench/BareYarp/BareYarp.csproj" -c Release -nologo -v q >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
   local bin="$ROOT/proxy/SidecarProxy/bin/Release/net10.0"
+  local certs="$WORK/certs"
+  CERTS=$certs
 
   echo "== certificates (SidecarProxy dev-certs)"
   "$bin/SidecarProxy" dev-certs --out "$WORK/certs" >/dev/null
-  local certs="$WORK/certs"
 
-  echo "== upstream, stub OPA, nginx mTLS terminator, forwarder"
+  echo "== client-certificate shim for wrk and h2load"
+  gcc -O2 -shared -fPIC -o "$SHIM" "$ROOT/bench/clientcert-shim.c" -ldl -lssl -lcrypto
+
+  echo "== upstream, stub OPA, free policy endpoint, nginx mTLS terminators"
   start_nginx upstream "  server { listen 127.0.0.1:$UPSTREAM_PORT; location / { return 200 'ok\n'; } }"
   start_nginx stub "  server { listen 127.0.0.1:$STUB_PORT; default_type application/json; location / { return 200 '{\"result\":{\"allowed\":true}}'; } }"
-  start_nginx mtls "
-  upstream tool { server 127.0.0.1:$UPSTREAM_PORT; keepalive 512; }
-  server {
-    listen 127.0.0.1:$MTLS_PORT ssl;
+  start_nginx authz "  server { listen 127.0.0.1:$AUTHZ_PORT; location / { return 204; } }"
+  # TLS 1.3 like Kestrel (nginx 1.22 offers only up to 1.2 unless told).
+  local mtls="
+    ssl_protocols TLSv1.2 TLSv1.3;
     ssl_certificate $certs/sidecar.pem;
     ssl_certificate_key $certs/sidecar-key.pem;
     ssl_client_certificate $certs/ca.pem;
     ssl_verify_client on;
-    ssl_verify_depth 2;
-    location /tools/demo/ {
+    ssl_verify_depth 2;"
+  local to_tool="
       proxy_pass http://tool/;
       proxy_http_version 1.1;
       proxy_set_header Connection '';
-      proxy_set_header Authorization 'Bearer static-benchmark-token';
+      proxy_set_header Authorization 'Bearer static-benchmark-token';"
+  start_nginx mtls "
+  upstream tool { server 127.0.0.1:$UPSTREAM_PORT; keepalive 512; }
+  server {
+    listen 127.0.0.1:$MTLS_PORT ssl http2;$mtls
+    location /tools/demo/ {$to_tool
     }
   }"
-  local upstreams="" servers="" i=0 target
-  for target in "http://127.0.0.1:$UPSTREAM_PORT" "https://127.0.0.1:$MTLS_PORT" "https://127.0.0.1:$SIDECAR_PORT" "https://127.0.0.1:$SIDECAR_OPA_PORT" "https://127.0.0.1:$SIDECAR_ALT_PORT" "https://127.0.0.1:$BARE_PORT"; do
-    upstreams+="  upstream t$i { server ${target#*://}; keepalive 512; }
-"
-    servers+="  server {
-    listen 127.0.0.1:$((FWD_PORT_BASE + i));
-    location / {
-      proxy_pass ${target%%://*}://t$i;
+  # The ext_authz pattern: every request first asks the policy service (identity from the verified certificate,
+  # method and URI), which answers 2xx to allow. The policy service here costs nothing, so this is the pattern's floor.
+  start_nginx authz-mtls "
+  upstream tool { server 127.0.0.1:$UPSTREAM_PORT; keepalive 512; }
+  upstream policy { server 127.0.0.1:$AUTHZ_PORT; keepalive 512; }
+  server {
+    listen 127.0.0.1:$AUTHZ_MTLS_PORT ssl http2;$mtls
+    location /tools/demo/ {
+      auth_request /_authz;$to_tool
+    }
+    location = /_authz {
+      internal;
+      proxy_pass http://policy/v1/data/sidecar/authz;
       proxy_http_version 1.1;
       proxy_set_header Connection '';
-      proxy_ssl_certificate $certs/agent.pem;
-      proxy_ssl_certificate_key $certs/agent-key.pem;
-      proxy_ssl_session_reuse on;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length '';
+      proxy_set_header X-Client-Subject \$ssl_client_s_dn;
+      proxy_set_header X-Client-Certificate-Serial \$ssl_client_serial;
+      proxy_set_header X-Original-Method \$request_method;
+      proxy_set_header X-Original-URI \$request_uri;
     }
-  }
-"
-    i=$((i + 1))
-  done
-  start_nginx forwarder "$upstreams$servers"
+  }"
 
   echo "== sidecars (embedded, opa)"
   local common=(
@@ -349,12 +415,14 @@ main() {
   if [ "$PROFILE" = 1 ]; then export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; fi
   ASPNETCORE_ENVIRONMENT=Production "$bin/SidecarProxy" "${common[@]}" \
     "--Sidecar:Listen=https://127.0.0.1:$SIDECAR_PORT" "--Sidecar:Metrics:Listen=http://127.0.0.1:$SIDECAR_OPS_PORT" \
+    "--Sidecar:Audit:Path=$WORK/audit-sidecar.jsonl" \
     >"$OUT/sidecar.log" 2>&1 &
   SIDECAR_PID=$!
   PIDS+=("$SIDECAR_PID")
   ASPNETCORE_ENVIRONMENT=Production "$bin/SidecarProxy" "${common[@]}" \
     --Sidecar:Policy:Engine=opa "--Sidecar:Policy:OpaUrl=http://127.0.0.1:$STUB_PORT" \
     "--Sidecar:Listen=https://127.0.0.1:$SIDECAR_OPA_PORT" "--Sidecar:Metrics:Listen=http://127.0.0.1:$SIDECAR_OPA_OPS_PORT" \
+    "--Sidecar:Audit:Path=$WORK/audit-sidecar-opa.jsonl" \
     >"$OUT/sidecar-opa.log" 2>&1 &
   SIDECAR_OPA_PID=$!
   PIDS+=("$SIDECAR_OPA_PID")
@@ -363,7 +431,8 @@ main() {
     [ "$ALT_OF" = sidecar-opa ] && alt_engine=(--Sidecar:Policy:Engine=opa "--Sidecar:Policy:OpaUrl=http://127.0.0.1:$STUB_PORT")
     # shellcheck disable=SC2086
     env ASPNETCORE_ENVIRONMENT=Production $ALT_ENV "$bin/SidecarProxy" "${common[@]}" "${alt_engine[@]}" \
-      "--Sidecar:Listen=https://127.0.0.1:$SIDECAR_ALT_PORT" "--Sidecar:Metrics:Listen=http://127.0.0.1:$SIDECAR_ALT_OPS_PORT" $ALT_ARGS \
+      "--Sidecar:Listen=https://127.0.0.1:$SIDECAR_ALT_PORT" "--Sidecar:Metrics:Listen=http://127.0.0.1:$SIDECAR_ALT_OPS_PORT" \
+      "--Sidecar:Audit:Path=$WORK/audit-sidecar-alt.jsonl" $ALT_ARGS \
       >"$OUT/sidecar-alt.log" 2>&1 &
     SIDECAR_ALT_PID=$!
     PIDS+=("$SIDECAR_ALT_PID")
@@ -379,18 +448,32 @@ main() {
   wait_http "http://127.0.0.1:$SIDECAR_OPA_OPS_PORT/readyz"
   wait_http "https://127.0.0.1:$BARE_PORT/tools/demo/" -k --cert "$certs/agent.pem" --key "$certs/agent-key.pem"
 
-  echo "== correctness: every path answers 200 through the forwarder; a POST is denied by the shipped policy"
+  echo "== correctness: every target answers 200 to the agent; the sidecar refuses a POST (shipped policy)"
   local config code
   for config in $CONFIGS; do
-    code=$(curl -s -o "$WORK/check.txt" -w '%{http_code}' "http://127.0.0.1:$(forwarder_port "$config")$REQUEST_PATH")
+    if [ "$config" = direct ]; then
+      code=$(curl -s -o "$WORK/check.txt" -w '%{http_code}' "$(target_url direct)")
+    else
+      code=$(curl -s -o "$WORK/check.txt" -w '%{http_code}' --cacert "$certs/ca.pem" --cert "$certs/agent.pem" --key "$certs/agent-key.pem" "$(target_url "$config")")
+    fi
     [ "$code" = 200 ] || { echo "$config answered $code: $(cat "$WORK/check.txt")" >&2; exit 1; }
   done
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$(forwarder_port sidecar)$REQUEST_PATH")
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --cacert "$certs/ca.pem" --cert "$certs/agent.pem" --key "$certs/agent-key.pem" "$(target_url sidecar)")
   [ "$code" = 403 ] || { echo "sidecar: POST answered $code, expected 403 from the shipped policy" >&2; exit 1; }
+  code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$certs/ca.pem" "$(target_url sidecar)" || true)
+  [ "$code" != 200 ] || { echo "sidecar: answered 200 without a client certificate" >&2; exit 1; }
+
+  echo "== RSS idle after start-up (no request yet apart from the checks above), MiB"
+  sleep 5
+  for config in $CONFIGS; do
+    local dpid
+    dpid=$(dotnet_pid "$config")
+    [ -n "$dpid" ] && printf '%s\t%s\n' "$config" "$(awk -v k="$(rss_kb "$dpid")" 'BEGIN {printf "%.0f", k / 1024}')"
+  done | tee "$OUT/idle-rss.tsv"
 
   echo "== warm-up (JIT tiering, connection pools): $WARMUP per target, not recorded"
   for config in $CONFIGS; do
-    wrk -t2 -c64 -d"$WARMUP" "http://127.0.0.1:$(forwarder_port "$config")$REQUEST_PATH" >/dev/null
+    with_client_cert wrk -t2 -c64 -d"$WARMUP" "$(target_url "$config")" >/dev/null 2>&1
   done
 
   if [ "$PROFILE" = 1 ]; then profile; fi
@@ -403,11 +486,15 @@ main() {
       for load in $CONNECTIONS rate; do
         measure "$rep" "$config" "$load"
       done
+      if [[ " $H2_CONFIGS " == *" $config "* ]]; then measure "$rep" "$config" h2; fi
     done
   done
 
   echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt"
   curl -s "http://127.0.0.1:$SIDECAR_OPS_PORT/metrics" >"$OUT/sidecar-metrics.txt" || true
+  audit_check sidecar "$SIDECAR_OPS_PORT"
+  audit_check sidecar-opa "$SIDECAR_OPA_OPS_PORT"
+  [[ " $CONFIGS " == *" sidecar-alt "* ]] && audit_check sidecar-alt "$SIDECAR_ALT_OPS_PORT"
 
   echo "== summary (median of $REPS)"
   summarize | tee "$OUT/summary.md"
