@@ -19,7 +19,11 @@ OUT=${OUT:-$ROOT/bench/results/idle-$(date -u +%Y%m%dT%H%M%SZ)}
 WORK=$(mktemp -d /tmp/sidecar-idle.XXXXXX)
 chmod 755 "$WORK"
 mkdir -p "$OUT"
-ulimit -n $((CONNECTIONS * 2 + 1000))
+# Each side (the python client, the sidecar) holds CONNECTIONS descriptors; ask for that plus headroom, up to the
+# hard limit an unprivileged shell may raise to.
+WANT=$((CONNECTIONS + 1000)); HARD=$(ulimit -Hn)
+[ "$HARD" != unlimited ] && [ "$WANT" -gt "$HARD" ] && { echo "ulimit -Hn is $HARD: lower CONNECTIONS or raise the hard limit" >&2; exit 1; }
+ulimit -n "$WANT"
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -37,6 +37,7 @@ REPS=${REPS:-3}
 RATE=${RATE:-2000}
 RATE_CONNECTIONS=${RATE_CONNECTIONS:-20}
 CONNECTIONS=${CONNECTIONS:-"32 256"}
+LOADS=${LOADS:-"$CONNECTIONS rate"}   # which wrk loads to run: connection counts and/or "rate"
 CONFIGS=${CONFIGS:-"direct nginx nginx-authz bare-yarp sidecar sidecar-opa"}
 H2_CONNECTIONS=${H2_CONNECTIONS:-32}
 H2_CONFIGS=${H2_CONFIGS:-"nginx bare-yarp sidecar"}
@@ -483,7 +484,7 @@ main() {
   local rep load
   for rep in $(seq 1 "$REPS"); do
     for config in $CONFIGS; do
-      for load in $CONNECTIONS rate; do
+      for load in $LOADS; do
         measure "$rep" "$config" "$load"
       done
       if [[ " $H2_CONFIGS " == *" $config "* ]]; then measure "$rep" "$config" h2; fi
