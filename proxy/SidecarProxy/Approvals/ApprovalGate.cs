@@ -246,7 +246,8 @@ internal sealed partial class ApprovalGate(
         });
     }
 
-    private string ApprovalUrl(string id)
+    /// <summary>The console link of an approval (also sent by the webhook).</summary>
+    public string ApprovalUrl(string id)
     {
         var console = _options.ConsoleUrl ?? listeners.GetUrl(ListenerKind.Admin);
         return console.ToString().TrimEnd('/') + "/approvals/" + id;

@@ -50,6 +50,19 @@ internal sealed record ApprovalOptions
     /// <summary>How long a decided (approved and used, denied, expired, withdrawn, cancelled) approval stays listed [01:00:00].</summary>
     public TimeSpan DecidedRetention { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// A StackExchange.Redis connection string (e.g. <c>redis.internal:6379,password=...,ssl=true</c>): approvals
+    /// live in Redis (<see cref="RedisApprovalStore"/>), so any sidecar of the fleet can decide them, and a request
+    /// held at one sidecar is released by a decision at another. Unset: in this sidecar's memory. It may be the same
+    /// string as <c>Sidecar:Revocations:Redis</c>.
+    /// </summary>
+    public string? Redis { get; init; }
+
+    /// <summary>An HTTP endpoint told of approvals requested and decided (see docs/approvals.md#webhook).</summary>
+    public ApprovalWebhookOptions Webhook { get; init; } = new();
+
+    public bool IsFleet => !string.IsNullOrWhiteSpace(Redis);
+
     /// <summary>The fields redacted in previews: the configured ones, or the defaults.</summary>
     public IReadOnlyList<string> EffectiveRedactFields => RedactFields.Count > 0 ? RedactFields : DefaultRedactFields;
 }

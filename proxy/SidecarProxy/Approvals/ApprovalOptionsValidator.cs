@@ -71,6 +71,62 @@ internal sealed class ApprovalOptionsValidator : IValidateOptions<ApprovalOption
             errors.Add($"{p}:DecidedRetention must not be negative (got {options.DecidedRetention})");
         }
 
+        if (options.Redis is { } redis && Revocation.RevocationFleetOptionsValidator.ParseRedis(redis) is { } problem)
+        {
+            errors.Add($"{p}:Redis {problem}");
+        }
+
+        ValidateWebhook(options.Webhook, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    // The URL may carry a token (many chat webhooks do) and the secret file holds a secret: no message repeats either.
+    private static void ValidateWebhook(ApprovalWebhookOptions webhook, List<string> errors)
+    {
+        const string w = ApprovalOptions.SectionName + ":Webhook";
+        if (webhook.Url is null)
+        {
+            if (webhook.SecretPath is not null)
+            {
+                errors.Add($"{w}:SecretPath is set but {w}:Url is not");
+            }
+
+            return;
+        }
+
+        var url = webhook.Url;
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp) || !string.IsNullOrEmpty(url.UserInfo))
+        {
+            errors.Add($"{w}:Url must be an absolute http(s) URL without user information");
+        }
+
+        if (string.IsNullOrWhiteSpace(webhook.SecretPath))
+        {
+            errors.Add($"{w}:SecretPath is required with {w}:Url (events are always signed)");
+        }
+        else if (!File.Exists(webhook.SecretPath))
+        {
+            errors.Add($"{w}:SecretPath: file '{webhook.SecretPath}' does not exist");
+        }
+
+        if (webhook.Timeout <= TimeSpan.Zero || webhook.Timeout > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"{w}:Timeout must be between 00:00:00.001 and 00:01:00 (got {webhook.Timeout})");
+        }
+
+        if (webhook.MaxAttempts is < 1 or > ApprovalWebhookOptions.MaxAttemptsLimit)
+        {
+            errors.Add($"{w}:MaxAttempts must be between 1 and {ApprovalWebhookOptions.MaxAttemptsLimit} (got {webhook.MaxAttempts})");
+        }
+
+        if (webhook.RetryDelay < TimeSpan.Zero || webhook.RetryDelay > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"{w}:RetryDelay must be between 00:00:00 and 00:01:00 (got {webhook.RetryDelay})");
+        }
+
+        if (webhook.QueueCapacity is < 1 or > 100_000)
+        {
+            errors.Add($"{w}:QueueCapacity must be between 1 and 100000 (got {webhook.QueueCapacity})");
+        }
     }
 }

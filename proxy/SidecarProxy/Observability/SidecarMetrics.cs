@@ -30,6 +30,9 @@ internal sealed class SidecarMetrics
     /// <summary>The outcomes of <see cref="ApprovalDecisions"/>, pre-created at zero.</summary>
     public static readonly IReadOnlyList<string> ApprovalOutcomes = ["approved", "denied", "expired", "withdrawn", "cancelled"];
 
+    /// <summary>The reasons of <see cref="ApprovalWebhookFailures"/>, pre-created at zero.</summary>
+    public static readonly IReadOnlyList<string> ApprovalWebhookFailureReasons = ["status", "timeout", "network", "secret_unavailable", "queue_full"];
+
     /// <summary>Human decision times: one second to two hours.</summary>
     public static readonly double[] ApprovalBuckets = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
 
@@ -176,6 +179,21 @@ internal sealed class SidecarMetrics
         ApprovalsHeld = factory.CreateGauge(
             "sidecar_approval_held_requests",
             "Agent requests held open (hold mode) waiting for an approval decision.");
+        ApprovalStoreUp = factory.CreateGauge(
+            "sidecar_approval_store_up",
+            "1 while the shared approval store (Redis) is connected, 0 while it is not. Only with Sidecar:Approvals:Redis.",
+            new GaugeConfiguration { SuppressInitialValue = true });
+        ApprovalStoreErrors = factory.CreateCounter(
+            "sidecar_approval_store_errors_total",
+            "Approval store operations that failed because Redis was unreachable or failing (the request was refused, the decision answered 503).");
+        ApprovalWebhookDeliveries = factory.CreateCounter(
+            "sidecar_approval_webhook_deliveries_total",
+            "Approval events delivered to Sidecar:Approvals:Webhook (a 2xx answer).");
+        ApprovalWebhookFailures = factory.CreateCounter(
+            "sidecar_approval_webhook_failures_total",
+            "Approval events not delivered, by reason: status (non-2xx after the last attempt), timeout, network, "
+            + "secret_unavailable (the signing secret could not be read), queue_full (dropped before any attempt).",
+            ReasonLabel);
         RevocationPropagation = factory.CreateHistogram(
             "sidecar_revocation_propagation_seconds",
             "Time from a fleet revocation's created_at (on the sidecar that made it) to its enforcement here, by how it "
@@ -267,6 +285,14 @@ internal sealed class SidecarMetrics
 
     public Gauge ApprovalsHeld { get; }
 
+    public Gauge ApprovalStoreUp { get; }
+
+    public Counter ApprovalStoreErrors { get; }
+
+    public Counter ApprovalWebhookDeliveries { get; }
+
+    public Counter ApprovalWebhookFailures { get; }
+
     public Histogram RevocationPropagation { get; }
 
     public Counter RevocationFleetChanges { get; }
@@ -317,6 +343,10 @@ internal sealed class SidecarMetrics
 
         ApprovalDecisionDuration.WithLabels("approved");
         ApprovalDecisionDuration.WithLabels("denied");
+        foreach (var reason in ApprovalWebhookFailureReasons)
+        {
+            ApprovalWebhookFailures.WithLabels(reason);
+        }
 
         foreach (var provider in providers)
         {

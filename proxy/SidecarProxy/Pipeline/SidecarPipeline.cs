@@ -53,6 +53,10 @@ internal static class SidecarPipeline
         // before routing, so the route, the policy and the forwarded request all use one path.
         app.UseMiddleware<PathGuardMiddleware>();
 
+        // Approvals: the approvals API and console answer 503 approval_store_unavailable while the shared store
+        // (Redis) is unreachable (agent requests are refused by the approval stage itself).
+        app.UseMiddleware<ApprovalStoreUnavailableMiddleware>();
+
         // 3. Route: endpoint routing picks the YARP route (= tool); no route is 404 unknown_tool.
         app.UseRouting();
         app.UseMiddleware<ToolRouteMiddleware>();

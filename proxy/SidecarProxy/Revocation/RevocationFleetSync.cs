@@ -199,13 +199,7 @@ internal sealed partial class RevocationFleetSync : BackgroundService, IRevocati
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var config = ConfigurationOptions.Parse(_options.Redis!);
-        config.AbortOnConnectFail = false;
-        config.ConnectTimeout = 2000;
-        config.AsyncTimeout = 2000;
-        config.SyncTimeout = 2000;
-        config.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
-        config.ClientName ??= "sidecar-" + Origin;
+        var config = FleetRedisConfiguration.Create(_options.Redis!, "sidecar-" + Origin);
         if (_logger.IsEnabled(LogLevel.Information))
         {
             var endpoint = config.ToString(includePassword: false);

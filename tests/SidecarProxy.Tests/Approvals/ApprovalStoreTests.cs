@@ -244,6 +244,33 @@ public sealed class ApprovalDecisionTests
 
         Assert.True(new ApprovalOptionsValidator().Validate(null, new ApprovalOptions()).Succeeded);
     }
+
+    [Fact]
+    public void RedisAndWebhookOptions_AreValidated_WithoutRepeatingSecrets()
+    {
+        var result = new ApprovalOptionsValidator().Validate(null, new ApprovalOptions
+        {
+            Redis = "127.0.0.1:6379,password=pw-CANARY-1,nonsense=1",
+            Webhook = new ApprovalWebhookOptions
+            {
+                Url = new Uri("https://user:pw-CANARY-2@hooks.example/x?token=CANARY-3"),
+                SecretPath = "/nonexistent/webhook-secret",
+                Timeout = TimeSpan.Zero,
+                MaxAttempts = 11,
+                RetryDelay = TimeSpan.FromMinutes(2),
+                QueueCapacity = 0,
+            },
+        });
+        Assert.True(result.Failed);
+        foreach (var key in new[] { "Redis", "Webhook:Url", "Webhook:SecretPath", "Webhook:Timeout", "Webhook:MaxAttempts", "Webhook:RetryDelay", "Webhook:QueueCapacity" })
+        {
+            Assert.Contains(result.Failures, f => f.StartsWith("Sidecar:Approvals:" + key, StringComparison.Ordinal));
+        }
+
+        Assert.DoesNotContain(result.Failures, f => f.Contains("CANARY", StringComparison.Ordinal));
+        var unsigned = new ApprovalOptionsValidator().Validate(null, new ApprovalOptions { Webhook = new ApprovalWebhookOptions { Url = new Uri("https://hooks.example/x") } });
+        Assert.Contains(unsigned.Failures!, f => f.StartsWith("Sidecar:Approvals:Webhook:SecretPath is required", StringComparison.Ordinal));
+    }
 }
 
 public sealed class ApprovalPreviewTests
