@@ -179,7 +179,7 @@ public sealed class FaultMatrixTests
     /// <summary>
     /// The tool sends headers and part of the body, then resets: the response has started, so no problem document can
     /// follow; the agent's connection is aborted (it cannot take the truncated body for a complete one), and the
-    /// request is counted and audited as an error with the status that was sent.
+    /// request is counted and audited as an error with the status that was started (200).
     /// </summary>
     [Fact]
     public async Task UpstreamResetMidResponse_AbortsTheAgentAndIsCountedAndAudited()
@@ -187,15 +187,27 @@ public sealed class FaultMatrixTests
         await using var bed = await FaultBed.StartAsync(UpstreamFault.ResetMidResponse);
         var marker = Guid.NewGuid().ToString("N")[..12];
 
-        using var response = await bed.SendAsync("faulty", marker);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsByteArrayAsync());
+        // The abort may reach the agent before or after the status line it was sent: either way, no complete answer.
+        Assert.False(await CompleteResponseAsync(bed, marker), "the agent got a complete response");
         Assert.Equal(1, bed.Faulty.Requests);
         Assert.True(await Eventually.TrueAsync(() => bed.Metrics.Denials.WithLabels("upstream_unavailable").Value == 1));
         var line = Assert.Single(await bed.AuditLinesAsync(1));
         Assert.Equal(("error", "upstream_unavailable", 200), (Str(line, "decision"), Str(line, "reason"), line.GetProperty("status").GetInt32()));
         Assert.True(await RequestCountedAsync(bed.Metrics, "faulty", "error", 200), "sidecar_requests_total");
+    }
+
+    private static async Task<bool> CompleteResponseAsync(FaultBed bed, string marker)
+    {
+        try
+        {
+            using var response = await bed.SendAsync("faulty", marker);
+            await response.Content.ReadAsByteArrayAsync();
+            return true;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return false;
+        }
     }
 
     // The request metric is counted when the pipeline unwinds, which may be just after the agent has its answer.
