@@ -191,10 +191,25 @@ internal sealed class AuditWriter : IHostedService, IAsyncDisposable
 
     // Streams, not TextWriters: the batch is already UTF-8, and Console.Out would re-encode it and write it to
     // stdout in 256-character pieces (one system call each).
-    private static Stream Open(AuditOptions options) =>
-        options.Path == "-"
-            ? OpenStandardOutput()
-            : new FileStream(options.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+    // A destination that cannot be opened (a directory, no permission, a read-only file system) stops the start with
+    // a line naming the key, like every other configuration error: serving unaudited is not an option it may choose.
+    private static Stream Open(AuditOptions options)
+    {
+        if (options.Path == "-")
+        {
+            return OpenStandardOutput();
+        }
+
+        try
+        {
+            return new FileStream(options.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new Configuration.StartupException(
+                $"{AuditOptions.SectionName}:Path: cannot open '{options.Path}' for appending: {ex.Message}", ex);
+        }
+    }
 
     // The loop serializes the records already queued (up to BatchBytes of JSON) into one UTF-8 buffer and hands the
     // destination one write and one flush per batch: under load that is one system call for many records instead of

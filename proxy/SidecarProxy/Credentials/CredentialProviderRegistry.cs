@@ -38,6 +38,24 @@ internal sealed class CredentialProviderRegistry
         }
     }
 
+    // For Of: dependency injection only sees the public constructor.
+    private CredentialProviderRegistry()
+    {
+    }
+
+    /// <summary>A registry of providers built elsewhere (a test's provider whose fetches it counts and controls).</summary>
+    internal static CredentialProviderRegistry Of(IEnumerable<ICredentialProvider> providers)
+    {
+        ArgumentNullException.ThrowIfNull(providers);
+        var registry = new CredentialProviderRegistry();
+        foreach (var provider in providers)
+        {
+            registry._providers[provider.Name] = provider;
+        }
+
+        return registry;
+    }
+
     public IEnumerable<ICredentialProvider> All => _providers.Values;
 
     public bool TryGet(string name, [NotNullWhen(true)] out ICredentialProvider? provider) =>

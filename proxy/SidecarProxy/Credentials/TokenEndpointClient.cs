@@ -12,7 +12,7 @@ namespace SidecarProxy.Credentials;
 /// <see cref="CredentialUnavailableException"/> whose message says what went wrong but never quotes the
 /// response body, which may hold tokens or reflect the client secret.
 /// </summary>
-internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, ILogger<TokenEndpointClient> logger)
+internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, ILogger<TokenEndpointClient> logger, TimeProvider time)
 {
     public const string HttpClientName = "SidecarProxy.Credentials.TokenEndpoint";
 
@@ -26,7 +26,8 @@ internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, 
         string providerName,
         CredentialProviderOptions options,
         List<KeyValuePair<string, string>> form,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? audiences = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(form);
@@ -53,7 +54,7 @@ internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, 
                     CredentialFailure.UpstreamRejected);
             }
 
-            return Parse(providerName, body);
+            return Parse(providerName, body, audiences);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -128,7 +129,7 @@ internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, 
         return buffer.ToArray();
     }
 
-    private TokenResponse Parse(string providerName, byte[]? body)
+    private TokenResponse Parse(string providerName, byte[]? body, IReadOnlyCollection<string>? audiences)
     {
         string? problem;
         string? accessToken = null;
@@ -142,7 +143,8 @@ internal sealed class TokenEndpointClient(IHttpClientFactory httpClientFactory, 
             try
             {
                 using var document = JsonDocument.Parse(body);
-                problem = Read(document.RootElement, ref accessToken, ref expiresIn);
+                problem = Read(document.RootElement, ref accessToken, ref expiresIn)
+                    ?? AccessTokenClaims.FindProblem(accessToken!, audiences, time.GetUtcNow());
             }
             catch (JsonException)
             {

@@ -36,13 +36,14 @@ internal sealed class TokenExchangeProvider(
     {
         ArgumentNullException.ThrowIfNull(request);
         var scopes = ScopeSet.Normalize(request.Scopes, options.Scopes);
+        var audience = options.Audience ?? request.ToolId;
         var form = new List<KeyValuePair<string, string>>
         {
             new("grant_type", GrantType),
             new("subject_token", MintSubjectToken(request)),
             new("subject_token_type", JwtTokenType),
             new("requested_token_type", AccessTokenType),
-            new("audience", options.Audience ?? request.ToolId),
+            new("audience", audience),
         };
         if (options.Resource is not null)
         {
@@ -55,7 +56,11 @@ internal sealed class TokenExchangeProvider(
         }
 
         var requestedAt = time.GetUtcNow();
-        var response = await tokenEndpoint.RequestAsync(name, options, form, cancellationToken);
+        // A JWT access token must name what was asked for: the audience, or the resource (some STSs put it in aud).
+        string[] audiences = options.Resource is { } resource
+            ? [audience, resource.AbsoluteUri, resource.OriginalString]
+            : [audience];
+        var response = await tokenEndpoint.RequestAsync(name, options, form, cancellationToken, audiences);
         var expiresAt = requestedAt + (response.ExpiresIn ?? options.MaxTtl);
         return new ProviderCredential(HeaderValues.WithScheme(options.Scheme, response.AccessToken), expiresAt)
         {

@@ -38,6 +38,8 @@ internal sealed class DenialCode
     public static readonly DenialCode ApprovalBodyTooLarge = new("approval_body_too_large", 413, "Body too large for an approval");
     public static readonly DenialCode ApprovalUnavailable = new("approval_unavailable", 503, "Approvals unavailable");
     public static readonly DenialCode RevocationsStale = new("revocations_stale", 503, "Revocation list stale");
+    public static readonly DenialCode UpstreamUnavailable = new("upstream_unavailable", 502, "Tool unavailable");
+    public static readonly DenialCode UpstreamTimeout = new("upstream_timeout", 504, "Tool did not answer in time");
 
     /// <summary>Every code, in declaration order: metrics pre-create their series from this list.</summary>
     public static readonly IReadOnlyList<DenialCode> All =
@@ -46,7 +48,7 @@ internal sealed class DenialCode
         PolicyDenied, PolicyUnavailable, TaskGrantInvalid, CredentialUnavailable, Revoked, ApprovalRequired,
         AdminForbidden, AuditUnavailable, PathRejected, FramingRejected, BodyTooLarge,
         McpInvalidMessage, McpMessageTooLarge, McpSessionNotFound, ApprovalPending, ApprovalDenied, ApprovalExpired, ApprovalUsed, ApprovalMismatch, ApprovalCancelled,
-        ApprovalBodyTooLarge, ApprovalUnavailable, RevocationsStale,
+        ApprovalBodyTooLarge, ApprovalUnavailable, RevocationsStale, UpstreamUnavailable, UpstreamTimeout,
     ];
 
     private static readonly FrozenDictionary<string, DenialCode> ByValue =

@@ -82,7 +82,7 @@ internal sealed class SidecarMetrics
             ToolLabel, DecisionLabel, StatusLabel);
         Denials = factory.CreateCounter(
             "sidecar_denials_total",
-            "Requests refused, by denial code (the problem document's code).",
+            "Requests refused, or failed at a dependency or the tool (the *_unavailable, upstream_* codes), by code (the problem document's code).",
             ReasonLabel);
         RequestDuration = factory.CreateHistogram(
             "sidecar_request_duration_seconds",

@@ -18,7 +18,7 @@ namespace SidecarProxy.Pipeline;
 /// ReverseProxyIEndpointRouteBuilderExtensions). Each stage either calls the next one or refuses the request
 /// through <c>DenialResponder</c>, which sets the response; YARP never forwards a request whose response is set.
 /// <code>
-/// identity -> framing -> revocation -> path -> route -> task context (+ task revocation) -> policy -> credential (request transforms) -> forward
+/// identity -> framing -> revocation -> path -> route -> task context (+ task revocation) -> policy -> credential (request transforms) -> forward (-> upstream failure)
 /// </code>
 /// Revocation is checked twice: the identity (exact SPIFFE ID, prefix, trust domain) in the revocation stage, and
 /// the task in the task-context stage, the first that knows the task id. A quarantine found by either is passed
@@ -84,6 +84,10 @@ internal static class SidecarPipeline
             //    YARP's affinity cookie, and it would need Data Protection keys.
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+
+            // A failing tool (unreachable, reset, too slow, unusable headers) is answered as the sidecar's own
+            // upstream_unavailable / upstream_timeout, counted and audited as an error.
+            proxy.UseMiddleware<UpstreamFailureMiddleware>();
 
             // Times the forwarder alone (upstream latency), so it must stay the last stage before it.
             proxy.UseMiddleware<UpstreamMetricsMiddleware>();

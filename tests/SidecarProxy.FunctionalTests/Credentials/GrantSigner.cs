@@ -32,7 +32,9 @@ internal sealed class GrantSigner : IDisposable
         return JsonSerializer.Serialize(new { keys = new[] { jwk } });
     }
 
-    public string Sign(string subject, string taskId, DateTimeOffset expires, string? issuer = null, IDictionary<string, object>? claims = null)
+    public string Sign(
+        string subject, string taskId, DateTimeOffset expires, string? issuer = null, IDictionary<string, object>? claims = null,
+        DateTimeOffset? notBefore = null)
     {
         var all = new Dictionary<string, object>(claims ?? new Dictionary<string, object>())
         {
@@ -51,7 +53,7 @@ internal sealed class GrantSigner : IDisposable
             Issuer = issuer ?? Issuer,
             Claims = all,
             IssuedAt = issued,
-            NotBefore = issued,
+            NotBefore = notBefore?.UtcDateTime ?? issued,
             Expires = expires.UtcDateTime,
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(_key) { KeyId = KeyId }, SecurityAlgorithms.EcdsaSha256),
         };

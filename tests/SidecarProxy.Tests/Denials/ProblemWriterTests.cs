@@ -58,7 +58,7 @@ public sealed class ProblemWriterTests
             "body_too_large", "mcp_invalid_message", "mcp_message_too_large",
             "mcp_session_not_found", "approval_pending",
             "approval_denied", "approval_expired", "approval_used", "approval_mismatch", "approval_cancelled",
-            "approval_body_too_large", "approval_unavailable", "revocations_stale",
+            "approval_body_too_large", "approval_unavailable", "revocations_stale", "upstream_unavailable", "upstream_timeout",
         ];
 
         Assert.Equal(expected, DenialCode.All.Select(c => c.Value));
