@@ -73,7 +73,7 @@ internal static class ConsolePages
                 b.Append("<tr><td><a href=\"/approvals/").Append(E(r.Id)).Append("\">").Append(E(r.Id)).Append("</a></td>")
                     .Append("<td>").Append(E(r.Context.SpiffeId)).Append("</td>")
                     .Append("<td><code>").Append(E(r.Context.Method)).Append(' ').Append(E(r.Context.Tool)).Append(' ')
-                    .Append(E(r.Context.Path + r.Context.Query)).Append("</code></td>")
+                    .Append(E(Target(r.Context))).Append("</code></td>")
                     .Append("<td>").Append(E(r.Context.TaskId ?? "-")).Append("</td>")
                     .Append("<td>").Append(E(r.Context.RequestedBy ?? "-")).Append("</td>")
                     .Append("<td>").Append(r.ApprovedBy.Count).Append(" of ").Append(r.Terms.MinApprovals).Append("</td>")
@@ -130,7 +130,7 @@ internal static class ConsolePages
         Row(b, "State", $"<span class=\"state state-{E(record.State)}\" id=\"approval-state\">{E(record.State)}</span>");
         RowText(b, "Agent", c.SpiffeId);
         RowText(b, "Tool", c.Tool);
-        Row(b, "Request", $"<code id=\"approval-request\">{E(c.Method)} {E(c.Path + c.Query)}</code>");
+        Row(b, "Request", $"<code id=\"approval-request\">{E(c.Method)} {E(Target(c))}</code>");
         RowText(b, "Created", Rfc(record.CreatedAt));
         RowText(b, "Expires", Rfc(record.ExpiresAt));
         RowText(b, "Mode", record.Terms.Mode);
@@ -210,7 +210,7 @@ internal static class ConsolePages
         }
 
         b.Append("</section>");
-        if (record.State == ApprovalStates.Pending)
+        if (record.State == ApprovalStates.Pending && person.MayDecide)
         {
             var id = E(record.Id);
             b.Append("<section aria-labelledby=\"decide\"><h2 id=\"decide\">Decide</h2>")
@@ -292,6 +292,10 @@ internal static class ConsolePages
     private static string Voter(ApprovalVote vote) =>
         (vote.ApproverName is { } name ? $"{name} ({vote.Approver})" : vote.Approver)
         + (vote.OnBehalfOf is { } behalf ? $" for {behalf}" : string.Empty);
+
+    // The policy input's query may come with or without its '?'.
+    private static string Target(ApprovalContext c) =>
+        c.Query.Length == 0 || c.Query.StartsWith('?') ? c.Path + c.Query : c.Path + "?" + c.Query;
 
     private static void RowText(StringBuilder b, string name, string value) => Row(b, name, E(value));
 

@@ -10,7 +10,14 @@ namespace SidecarProxy.Approvals;
 /// </summary>
 internal sealed record ConsolePerson(string Issuer, string Subject, string? Name, string? Email, string? Username, IReadOnlySet<string> Roles)
 {
+    /// <summary>The id_token's issuer claim.</summary>
     public const string IssuerClaim = "iss";
+
+    /// <summary>
+    /// The issuer inside the console session: not <c>iss</c>, which the OpenID Connect handler's claim actions remove
+    /// from the principal it signs in.
+    /// </summary>
+    public const string SessionIssuerClaim = "sidecar_issuer";
     public const string SubjectClaim = "sub";
     public const string NameClaim = "name";
     public const string EmailClaim = "email";
@@ -49,7 +56,7 @@ internal sealed record ConsolePerson(string Issuer, string Subject, string? Name
     /// <summary>The session principal: only what the console needs, so the cookie stays small and carries no token.</summary>
     public ClaimsPrincipal ToPrincipal(string authenticationType)
     {
-        var claims = new List<Claim> { new(IssuerClaim, Issuer), new(SubjectClaim, Subject) };
+        var claims = new List<Claim> { new(SessionIssuerClaim, Issuer), new(SubjectClaim, Subject) };
         AddIf(claims, NameClaim, Name);
         AddIf(claims, EmailClaim, Email);
         AddIf(claims, UsernameClaim, Username);
@@ -60,7 +67,7 @@ internal sealed record ConsolePerson(string Issuer, string Subject, string? Name
     /// <summary>The person a session principal (made by <see cref="ToPrincipal"/>) stands for; null without issuer or subject.</summary>
     public static ConsolePerson? FromPrincipal(ClaimsPrincipal? principal)
     {
-        if (principal?.FindFirst(IssuerClaim)?.Value is not { Length: > 0 } issuer
+        if (principal?.FindFirst(SessionIssuerClaim)?.Value is not { Length: > 0 } issuer
             || principal.FindFirst(SubjectClaim)?.Value is not { Length: > 0 } subject)
         {
             return null;
