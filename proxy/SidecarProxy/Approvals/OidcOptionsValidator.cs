@@ -1,10 +1,15 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Admin;
 
 namespace SidecarProxy.Approvals;
 
-/// <summary>Lists every problem of <c>Sidecar:Approvals:Oidc</c> at once; each error names its key and never a secret.</summary>
-internal sealed class OidcOptionsValidator(IOptions<AdminOptions> admin) : IValidateOptions<OidcOptions>
+/// <summary>
+/// Lists every problem of <c>Sidecar:Approvals:Oidc</c> at once; each error names its key and never a secret. The admin
+/// listener is read from configuration, not from <c>IOptions&lt;AdminOptions&gt;</c>, whose own validation failures
+/// would otherwise be reported a second time through this validator.
+/// </summary>
+internal sealed class OidcOptionsValidator(IConfiguration configuration) : IValidateOptions<OidcOptions>
 {
     public ValidateOptionsResult Validate(string? name, OidcOptions options)
     {
@@ -64,7 +69,7 @@ internal sealed class OidcOptionsValidator(IOptions<AdminOptions> admin) : IVali
             errors.Add($"{p}:SessionLifetime must be between 00:01:00 and 1.00:00:00 (got {options.SessionLifetime})");
         }
 
-        if (admin.Value.Listen is null)
+        if (string.IsNullOrEmpty(configuration[AdminOptions.SectionName + ":" + nameof(AdminOptions.Listen)]))
         {
             errors.Add($"{p}:Authority needs Sidecar:Admin:Listen: the console is served on the admin listener");
         }
