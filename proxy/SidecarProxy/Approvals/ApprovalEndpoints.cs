@@ -309,6 +309,11 @@ internal static class ApprovalEndpoints
         {
             json.WriteStartObject();
             json.WriteString("by", vote.Approver);
+            if (vote.ApproverName is not null)
+            {
+                json.WriteString("by_name", vote.ApproverName);
+            }
+
             WriteOptionalString(json, "on_behalf_of", vote.OnBehalfOf);
             json.WriteString("vote", vote.Approve ? "approve" : "deny");
             WriteOptionalString(json, "comment", vote.Comment);

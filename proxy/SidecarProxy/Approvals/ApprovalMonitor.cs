@@ -120,6 +120,7 @@ internal sealed partial class ApprovalMonitor
                 Approvals = record.ApprovedBy.Count,
                 Vote = vote is null ? null : vote.Approve ? "approve" : "deny",
                 OnBehalfOf = vote?.OnBehalfOf,
+                ApproverName = vote?.ApproverName,
                 Comment = vote?.Comment,
                 ExpiresAt = record.ExpiresAt,
                 Cause = change.Event == "approval_cancelled" ? record.EndReason : null,

@@ -32,9 +32,16 @@ internal static class ApprovalStates
 }
 
 /// <summary>One approver's vote.</summary>
-/// <param name="Approver">The admin caller's SPIFFE ID (authenticated).</param>
+/// <param name="Approver">
+/// Who voted, authenticated: an admin caller's SPIFFE ID, or a person logged in to the console as
+/// <c>issuer#subject</c> (<see cref="ConsolePerson.Id"/>).
+/// </param>
 /// <param name="OnBehalfOf">The person the caller says it acts for (recorded; used only by the self-approval check).</param>
-internal sealed record ApprovalVote(string Approver, string? OnBehalfOf, bool Approve, string? Comment, DateTimeOffset At);
+internal sealed record ApprovalVote(string Approver, string? OnBehalfOf, bool Approve, string? Comment, DateTimeOffset At)
+{
+    /// <summary>For a person: their name and e-mail from the id_token, for display only (never used by a check).</summary>
+    public string? ApproverName { get; init; }
+}
 
 /// <summary>
 /// What approvers see of the request: never a credential (the stripped headers are not part of it) and the body

@@ -28,6 +28,9 @@ internal sealed record ApprovalAuditDetails
 
     public string? OnBehalfOf { get; init; }
 
+    /// <summary>A person approver's name and e-mail (decided lines from the console); the line's <c>spiffe_id</c> is their <c>issuer#subject</c>.</summary>
+    public string? ApproverName { get; init; }
+
     public string? Comment { get; init; }
 
     public DateTimeOffset? ExpiresAt { get; init; }

@@ -280,6 +280,7 @@ internal static class SidecarApplication
         services.AddSidecarAdmin(configuration);
         services.AddSidecarSignals();
         services.AddSidecarApprovals(configuration);
+        services.AddSidecarApprovalConsole(configuration);
         services.AddSidecarTaskGrants(configuration);
         services.AddSidecarCredentials(configuration);
         services.AddSidecarAudit(configuration);

@@ -67,6 +67,9 @@ internal static class SidecarPipeline
         app.MapSsfEndpoints();
         app.MapReachEndpoint();
         app.MapApprovalEndpoints();
+
+        // The approval console for people (admin listener, only with Sidecar:Approvals:Oidc; see ConsoleEndpoints).
+        app.MapApprovalConsole();
         app.MapReverseProxy(proxy =>
         {
             // 4. Task context: the agent's task grant, if any; a revoked task is refused here.

@@ -70,6 +70,23 @@ public sealed partial class ConfigurationMistakesTests : IDisposable
             ["Sidecar:Policy:Directory '/does/not/exist/policies' does not exist"]),
         ["policy that does not parse"] = bed => ([$"--Sidecar:Policy:Directory={bed.BadPolicyDirectory}"],
             ["Sidecar:Policy: "]),
+        ["approval console without the admin listener, secret not shown"] = _ => ([
+                "--Sidecar:Approvals:Oidc:Authority=https://idp.example", "--Sidecar:Approvals:Oidc:ClientId=console",
+                $"--Sidecar:Approvals:Oidc:ClientSecret={Secret}"],
+            ["Sidecar:Approvals:Oidc:Authority needs Sidecar:Admin:Listen"]),
+        ["approval console issuer over plain http to another host"] = _ => ([
+                "--Sidecar:Admin:Listen=https://127.0.0.1:0", "--Sidecar:Admin:Principals:0:Id=spiffe://agents.test/ops/admin",
+                "--Sidecar:Admin:Principals:0:Roles:0=approve", "--Sidecar:Approvals:Oidc:Authority=http://idp.example",
+                "--Sidecar:Approvals:Oidc:ClientId=console"],
+            ["Sidecar:Approvals:Oidc:Authority must be an absolute https URL"]),
+        ["approval console client secret twice, secret not shown"] = bed => ([
+                "--Sidecar:Admin:Listen=https://127.0.0.1:0", "--Sidecar:Admin:Principals:0:Id=spiffe://agents.test/ops/admin",
+                "--Sidecar:Admin:Principals:0:Roles:0=approve", "--Sidecar:Approvals:Oidc:Authority=https://idp.example",
+                "--Sidecar:Approvals:Oidc:ClientId=console", $"--Sidecar:Approvals:Oidc:ClientSecret={Secret}",
+                $"--Sidecar:Approvals:Oidc:ClientSecretFile={bed.SecretFile}"],
+            ["Sidecar:Approvals:Oidc:ClientSecret and Sidecar:Approvals:Oidc:ClientSecretFile are exclusive"]),
+        ["approval console settings without an issuer"] = _ => (["--Sidecar:Approvals:Oidc:ClientId=console"],
+            ["Sidecar:Approvals:Oidc:Authority is required"]),
         ["four bad values"] = _ => ([
                 "--Sidecar:Policy:Timeout=abc", "--Sidecar:Identity:Debounce=x", "--Sidecar:Audit:QueueCapacity=zz",
                 "--Sidecar:TaskGrants:Required=maybe"],

@@ -1,0 +1,310 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Http;
+using SidecarProxy.Policy;
+
+namespace SidecarProxy.Approvals;
+
+/// <summary>
+/// The console's HTML: server-rendered pages with no script at all, one stylesheet from the sidecar, forms that
+/// post back to it. Every value from a request, a token or a policy is HTML-encoded. Every page is sent with a
+/// strict Content-Security-Policy, <c>X-Frame-Options: DENY</c> and <c>Cache-Control: no-store</c>.
+/// </summary>
+internal static class ConsolePages
+{
+    public const string StylePath = "/console/style.css";
+
+    /// <summary>No script, no frame, nothing from elsewhere; forms post only back here.</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    /// <summary>How often the list page reloads itself (a meta refresh: the console has no script).</summary>
+    public const int ListRefreshSeconds = 15;
+
+    private static readonly HtmlEncoder Html = HtmlEncoder.Default;
+
+    /// <summary>A page that says one thing (errors, refusals, "signed out").</summary>
+    public static Task WriteMessageAsync(HttpContext context, int status, string title, string message, bool linkHome)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var body = new StringBuilder();
+        body.Append("<p class=\"message\" role=\"alert\">").Append(E(message)).Append("</p>");
+        if (linkHome)
+        {
+            body.Append("<p><a href=\"/\">Back to the approvals</a></p>");
+        }
+
+        return WriteAsync(context, status, title, null, null, body.ToString());
+    }
+
+    /// <summary>
+    /// The page the login ends on: it moves on to <paramref name="target"/> with a meta refresh rather than a
+    /// redirect, because the login's redirect chain started at the identity provider (another site), and a
+    /// browser does not send a SameSite=Strict cookie on such a chain; a navigation this page starts is same-site.
+    /// </summary>
+    public static Task WriteContinueAsync(HttpContext context, string target)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var head = $"<meta http-equiv=\"refresh\" content=\"0; url={E(target)}\">";
+        var body = $"<p>You are logged in. <a href=\"{E(target)}\">Continue to the approvals</a>.</p>";
+        return WriteAsync(context, 200, "Logged in", head, null, body);
+    }
+
+    public static Task WriteListAsync(
+        HttpContext context, ConsolePerson person, string csrf, IReadOnlyList<ApprovalRecord> pending, IReadOnlyList<ApprovalRecord> decided)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(pending);
+        ArgumentNullException.ThrowIfNull(decided);
+        var b = new StringBuilder();
+        b.Append("<section aria-labelledby=\"pending\"><h2 id=\"pending\">Pending (").Append(pending.Count).Append(")</h2>");
+        if (pending.Count == 0)
+        {
+            b.Append("<p>Nothing is waiting for a decision.</p>");
+        }
+        else
+        {
+            b.Append("<table><thead><tr><th scope=\"col\">Approval</th><th scope=\"col\">Agent</th><th scope=\"col\">Request</th>")
+                .Append("<th scope=\"col\">Task</th><th scope=\"col\">Requested by</th><th scope=\"col\">Approvals</th>")
+                .Append("<th scope=\"col\">Expires</th></tr></thead><tbody>");
+            foreach (var r in pending)
+            {
+                b.Append("<tr><td><a href=\"/approvals/").Append(E(r.Id)).Append("\">").Append(E(r.Id)).Append("</a></td>")
+                    .Append("<td>").Append(E(r.Context.SpiffeId)).Append("</td>")
+                    .Append("<td><code>").Append(E(r.Context.Method)).Append(' ').Append(E(r.Context.Tool)).Append(' ')
+                    .Append(E(Target(r.Context))).Append("</code></td>")
+                    .Append("<td>").Append(E(r.Context.TaskId ?? "-")).Append("</td>")
+                    .Append("<td>").Append(E(r.Context.RequestedBy ?? "-")).Append("</td>")
+                    .Append("<td>").Append(r.ApprovedBy.Count).Append(" of ").Append(r.Terms.MinApprovals).Append("</td>")
+                    .Append("<td>").Append(Time(r.ExpiresAt)).Append("</td></tr>");
+            }
+
+            b.Append("</tbody></table>");
+        }
+
+        b.Append("</section><section aria-labelledby=\"decided\"><h2 id=\"decided\">Recently decided</h2>");
+        if (decided.Count == 0)
+        {
+            b.Append("<p>No approval has been decided recently.</p>");
+        }
+        else
+        {
+            b.Append("<table><thead><tr><th scope=\"col\">Approval</th><th scope=\"col\">State</th><th scope=\"col\">Agent</th>")
+                .Append("<th scope=\"col\">Request</th><th scope=\"col\">Decided by</th><th scope=\"col\">When</th></tr></thead><tbody>");
+
+            // Newest first: what was decided a moment ago is what people look for.
+            foreach (var r in decided.OrderByDescending(r => r.EndedAt ?? r.DecidedAt ?? r.CreatedAt))
+            {
+                b.Append("<tr><td><a href=\"/approvals/").Append(E(r.Id)).Append("\">").Append(E(r.Id)).Append("</a></td>")
+                    .Append("<td><span class=\"state state-").Append(E(r.State)).Append("\">").Append(E(r.State)).Append("</span></td>")
+                    .Append("<td>").Append(E(r.Context.SpiffeId)).Append("</td>")
+                    .Append("<td><code>").Append(E(r.Context.Method)).Append(' ').Append(E(r.Context.Tool)).Append(' ')
+                    .Append(E(r.Context.Path)).Append("</code></td>")
+                    .Append("<td>").Append(E(string.Join(", ", r.Votes.Select(Voter)))).Append("</td>")
+                    .Append("<td>").Append(Time(r.DecidedAt ?? r.EndedAt)).Append("</td></tr>");
+            }
+
+            b.Append("</tbody></table>");
+        }
+
+        b.Append("</section><p class=\"hint\">This page reloads every ").Append(ListRefreshSeconds).Append(" seconds.</p>");
+        var head = $"<meta http-equiv=\"refresh\" content=\"{ListRefreshSeconds.ToString(CultureInfo.InvariantCulture)}\">";
+        return WriteAsync(context, 200, "Approvals", head, (person, csrf), b.ToString());
+    }
+
+    public static Task WriteDetailAsync(HttpContext context, ConsolePerson person, string csrf, ApprovalRecord record, string? notice)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(person);
+        ArgumentNullException.ThrowIfNull(record);
+        var c = record.Context;
+        var b = new StringBuilder();
+        b.Append("<p><a href=\"/\">All approvals</a></p>");
+        if (notice is not null)
+        {
+            b.Append("<p class=\"message\" role=\"status\">").Append(E(notice)).Append("</p>");
+        }
+
+        b.Append("<section aria-labelledby=\"request\"><h2 id=\"request\">Request</h2><dl>");
+        Row(b, "State", $"<span class=\"state state-{E(record.State)}\" id=\"approval-state\">{E(record.State)}</span>");
+        RowText(b, "Agent", c.SpiffeId);
+        RowText(b, "Tool", c.Tool);
+        Row(b, "Request", $"<code id=\"approval-request\">{E(c.Method)} {E(Target(c))}</code>");
+        RowText(b, "Created", Rfc(record.CreatedAt));
+        RowText(b, "Expires", Rfc(record.ExpiresAt));
+        RowText(b, "Mode", record.Terms.Mode);
+        RowText(b, "Approvals", $"{record.ApprovedBy.Count} of {record.Terms.MinApprovals}");
+        RowText(b, "Approver roles", record.Terms.ApproverRoles.Count == 0 ? "approve" : string.Join(", ", record.Terms.ApproverRoles.Select(r => "approve:" + r)));
+        b.Append("</dl></section>");
+
+        b.Append("<section aria-labelledby=\"task\"><h2 id=\"task\">Task</h2>");
+        if (c.TaskId is null)
+        {
+            b.Append("<p>The request carried no task grant.</p>");
+        }
+        else
+        {
+            b.Append("<dl>");
+            RowText(b, "Task id", c.TaskId);
+            RowText(b, "Issuer", c.TaskIssuer ?? "-");
+            RowText(b, "Requested by", c.RequestedBy ?? "-");
+            b.Append("</dl>");
+            if (c.TaskClaims.Count > 0)
+            {
+                b.Append("<table><caption>Claims</caption><thead><tr><th scope=\"col\">Claim</th><th scope=\"col\">Value</th></tr></thead><tbody>");
+                foreach (var (name, value) in c.TaskClaims)
+                {
+                    b.Append("<tr><th scope=\"row\">").Append(E(name)).Append("</th><td><code>").Append(E(value.GetRawText())).Append("</code></td></tr>");
+                }
+
+                b.Append("</tbody></table>");
+            }
+        }
+
+        b.Append("</section><section aria-labelledby=\"policy\"><h2 id=\"policy\">Policy</h2><dl>");
+        RowText(b, "Reason", c.Reason ?? "-");
+        RowText(b, "Decision id", c.DecisionId ?? "-");
+        RowText(b, "Policy revision", c.PolicyRevision ?? "-");
+        b.Append("</dl></section>");
+
+        b.Append("<section aria-labelledby=\"headers\"><h2 id=\"headers\">Headers</h2>");
+        b.Append("<p class=\"hint\">Credentials (Authorization, cookies, task grants, ...) are stripped and never shown.</p>");
+        if (c.Headers.Count > 0)
+        {
+            b.Append("<table><thead><tr><th scope=\"col\">Header</th><th scope=\"col\">Value</th></tr></thead><tbody>");
+            foreach (var (name, value) in c.Headers)
+            {
+                b.Append("<tr><th scope=\"row\">").Append(E(name)).Append("</th><td><code>").Append(E(value)).Append("</code></td></tr>");
+            }
+
+            b.Append("</tbody></table>");
+        }
+
+        b.Append("</section><section aria-labelledby=\"body\"><h2 id=\"body\">Body</h2><dl>");
+        RowText(b, "Content type", c.ContentType ?? "-");
+        RowText(b, "Size", c.BodyBytes.ToString(CultureInfo.InvariantCulture) + " bytes");
+        RowText(b, "SHA-256", c.BodySha256);
+        RowText(b, "Preview", c.BodyPreview.Kind + (c.BodyPreview.Truncated ? " (truncated)" : string.Empty));
+        b.Append("</dl>");
+        if (c.BodyPreview.Text is { } preview)
+        {
+            b.Append("<pre id=\"approval-body\">").Append(E(preview)).Append("</pre>");
+        }
+
+        b.Append("</section><section aria-labelledby=\"votes\"><h2 id=\"votes\">Decisions so far</h2>");
+        if (record.Votes.Count == 0)
+        {
+            b.Append("<p>Nobody has decided yet.</p>");
+        }
+        else
+        {
+            b.Append("<table><thead><tr><th scope=\"col\">Who</th><th scope=\"col\">Decision</th><th scope=\"col\">Comment</th><th scope=\"col\">When</th></tr></thead><tbody>");
+            foreach (var vote in record.Votes)
+            {
+                b.Append("<tr><td>").Append(E(Voter(vote))).Append("</td><td>").Append(vote.Approve ? "approve" : "deny")
+                    .Append("</td><td>").Append(E(vote.Comment ?? "-")).Append("</td><td>").Append(Time(vote.At)).Append("</td></tr>");
+            }
+
+            b.Append("</tbody></table>");
+        }
+
+        b.Append("</section>");
+        if (record.State == ApprovalStates.Pending && person.MayDecide)
+        {
+            var id = E(record.Id);
+            b.Append("<section aria-labelledby=\"decide\"><h2 id=\"decide\">Decide</h2>")
+                .Append("<form method=\"post\" action=\"/approvals/").Append(id).Append("/approve\">")
+                .Append("<input type=\"hidden\" name=\"").Append(ConsoleAuthentication.AntiforgeryField).Append("\" value=\"").Append(E(csrf)).Append("\">")
+                .Append("<p><label for=\"comment\">Comment (optional)</label><br>")
+                .Append("<textarea id=\"comment\" name=\"comment\" rows=\"3\" cols=\"60\" maxlength=\"")
+                .Append(ApprovalEndpoints.MaxCommentLength).Append("\"></textarea></p>")
+                .Append("<p><button type=\"submit\" id=\"approve\" class=\"approve\">Approve</button> ")
+                .Append("<button type=\"submit\" id=\"deny\" class=\"deny\" formaction=\"/approvals/").Append(id).Append("/deny\">Deny</button></p>")
+                .Append("<p class=\"hint\">You decide as ").Append(E(person.DisplayName)).Append(". Any denial denies the request.</p>")
+                .Append("</form></section>");
+        }
+
+        return WriteAsync(context, 200, "Approval " + record.Id, null, (person, csrf), b.ToString());
+    }
+
+    public static string Css => """
+        body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1b1b1b; background: #fff; line-height: 1.4; }
+        header { display: flex; justify-content: space-between; align-items: center; border-bottom: 1px solid #ccc; margin-bottom: 1rem; }
+        header form { display: inline; }
+        table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1rem; }
+        th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+        caption { text-align: left; font-weight: bold; }
+        dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
+        dt { font-weight: bold; }
+        dd { margin: 0; overflow-wrap: anywhere; }
+        pre { background: #f4f4f4; padding: 0.5rem; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
+        code { overflow-wrap: anywhere; }
+        .hint { color: #555; font-size: 0.9rem; }
+        .message { border: 2px solid #0b5394; padding: 0.5rem; }
+        .state { font-weight: bold; }
+        .state-approved, .state-used { color: #1d6b2a; }
+        .state-denied, .state-expired, .state-cancelled, .state-withdrawn { color: #a00; }
+        button { font-size: 1rem; padding: 0.4rem 1rem; margin-right: 0.5rem; }
+        button.approve { background: #1d6b2a; color: #fff; border: 0; }
+        button.deny { background: #a00; color: #fff; border: 0; }
+        a:focus, button:focus, textarea:focus { outline: 3px solid #f90; outline-offset: 2px; }
+        """;
+
+    private static async Task WriteAsync(HttpContext context, int status, string title, string? head, (ConsolePerson Person, string Csrf)? session, string body)
+    {
+        var page = new StringBuilder(4096);
+        page.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .Append("<title>").Append(E(title)).Append(" - SidecarProxy</title>")
+            .Append("<link rel=\"stylesheet\" href=\"").Append(StylePath).Append("\">")
+            .Append(head)
+            .Append("</head><body><header><p><strong>SidecarProxy approvals</strong></p>");
+        if (session is { } s)
+        {
+            page.Append("<div>Logged in as <span id=\"person\">").Append(E(s.Person.DisplayName)).Append("</span> ")
+                .Append("<form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"")
+                .Append(ConsoleAuthentication.AntiforgeryField).Append("\" value=\"").Append(E(s.Csrf))
+                .Append("\"><button type=\"submit\">Log out</button></form></div>");
+        }
+
+        page.Append("</header><main><h1>").Append(E(title)).Append("</h1>").Append(body).Append("</main></body></html>");
+        SetHeaders(context.Response);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        var bytes = Encoding.UTF8.GetBytes(page.ToString());
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    /// <summary>The headers every console response carries.</summary>
+    public static void SetHeaders(HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var headers = response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XFrameOptions = "DENY";
+        headers.XContentTypeOptions = "nosniff";
+        headers.CacheControl = "no-store";
+        headers.Pragma = "no-cache";
+        headers["Referrer-Policy"] = "no-referrer";
+    }
+
+    private static string Voter(ApprovalVote vote) =>
+        (vote.ApproverName is { } name ? $"{name} ({vote.Approver})" : vote.Approver)
+        + (vote.OnBehalfOf is { } behalf ? $" for {behalf}" : string.Empty);
+
+    // The policy input's query may come with or without its '?'.
+    private static string Target(ApprovalContext c) =>
+        c.Query.Length == 0 || c.Query.StartsWith('?') ? c.Path + c.Query : c.Path + "?" + c.Query;
+
+    private static void RowText(StringBuilder b, string name, string value) => Row(b, name, E(value));
+
+    private static void Row(StringBuilder b, string name, string html) =>
+        b.Append("<dt>").Append(E(name)).Append("</dt><dd>").Append(html).Append("</dd>");
+
+    private static string Time(DateTimeOffset? at) => at is { } t ? $"<time datetime=\"{E(Rfc(t))}\">{E(Rfc(t))}</time>" : "-";
+
+    private static string Rfc(DateTimeOffset at) => PolicyInputBuilder.Rfc3339(at);
+
+    private static string E(string? value) => Html.Encode(value ?? string.Empty);
+}
