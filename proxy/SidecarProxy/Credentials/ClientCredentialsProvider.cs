@@ -2,7 +2,8 @@ namespace SidecarProxy.Credentials;
 
 /// <summary>
 /// OAuth 2.0 client credentials grant (RFC 6749 section 4.4): the sidecar is the client, the agent never sees
-/// the client secret; the scope asked for is the decision's plus the configured extras.
+/// the client secret; the scope asked for is the decision's plus the configured extras. A route that names a
+/// resource or audience (<see cref="CredentialTarget"/>) adds RFC 8707 <c>resource</c> and <c>audience</c>.
 /// </summary>
 internal sealed class ClientCredentialsProvider(
     string name,
@@ -28,6 +29,16 @@ internal sealed class ClientCredentialsProvider(
         if (scopes.Count > 0)
         {
             form.Add(new("scope", ScopeSet.Join(scopes)));
+        }
+
+        if ((request.Resource ?? options.Resource) is { } resource)
+        {
+            form.Add(new("resource", resource.AbsoluteUri));
+        }
+
+        if (request.Audience is { } audience)
+        {
+            form.Add(new("audience", audience));
         }
 
         var requestedAt = time.GetUtcNow();

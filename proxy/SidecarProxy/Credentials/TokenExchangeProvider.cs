@@ -42,11 +42,13 @@ internal sealed class TokenExchangeProvider(
             new("subject_token", MintSubjectToken(request)),
             new("subject_token_type", JwtTokenType),
             new("requested_token_type", AccessTokenType),
-            new("audience", options.Audience ?? request.ToolId),
+            new("audience", request.Audience ?? options.Audience ?? request.ToolId),
         };
-        if (options.Resource is not null)
+
+        // The route's resource (RFC 8707) wins over the provider's: each server gets a token minted for it.
+        if ((request.Resource ?? options.Resource) is { } resource)
         {
-            form.Add(new("resource", options.Resource.AbsoluteUri));
+            form.Add(new("resource", resource.AbsoluteUri));
         }
 
         if (scopes.Count > 0)

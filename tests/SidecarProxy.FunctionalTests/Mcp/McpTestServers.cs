@@ -90,6 +90,9 @@ internal sealed class StubMcpServer : IAsyncDisposable
 
     public ConcurrentQueue<string> Bodies { get; } = new();
 
+    /// <summary>The Authorization header of every request (empty string when absent).</summary>
+    public ConcurrentQueue<string> Authorizations { get; } = new();
+
     public Func<HttpContext, string, Task> Handler { get; set; } = (context, _) =>
     {
         context.Response.StatusCode = 202;
@@ -109,6 +112,7 @@ internal sealed class StubMcpServer : IAsyncDisposable
         {
             var body = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync();
             stub.Bodies.Enqueue(body);
+            stub.Authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
             await stub.Handler(context, body);
         });
         await app.StartAsync();
