@@ -16,6 +16,7 @@ internal static class McpServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<McpOptions>, McpOptionsValidator>());
         services.TryAddSingleton<McpSessionStore>();
+        services.TryAddSingleton<McpApprovals>();
         return services;
     }
 }

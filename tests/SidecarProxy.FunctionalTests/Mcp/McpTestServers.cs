@@ -190,10 +190,13 @@ internal static class McpBed
         arguments_ok if input.mcp.arguments.repo == "acme/app"
         """;
 
-    public static async Task<(SidecarTestBed Bed, TempDirectory Policy)> StartAsync(Uri upstream, params (string Key, string? Value)[] extra)
+    public static Task<(SidecarTestBed Bed, TempDirectory Policy)> StartAsync(Uri upstream, params (string Key, string? Value)[] extra) =>
+        StartWithPolicyAsync(upstream, Policy, extra);
+
+    public static async Task<(SidecarTestBed Bed, TempDirectory Policy)> StartWithPolicyAsync(Uri upstream, string rego, params (string Key, string? Value)[] extra)
     {
         var policy = new TempDirectory();
-        policy.Write("authz.rego", Policy);
+        policy.Write("authz.rego", rego);
         var builder = SidecarTestBed.Create()
             .WithSetting("Sidecar:Policy:Directory", policy.Path)
             .WithSetting($"ReverseProxy:Routes:{Tool}:ClusterId", Tool)
