@@ -28,6 +28,7 @@ internal sealed partial class McpMiddleware(
     McpSessionStore sessions,
     DenialResponder denials,
     ILogger<McpMiddleware> logger,
+    McpListChanges listChanges,
     McpApprovals? approvals = null)
 {
     private const string RefusedMessage = "Not found or not permitted";
@@ -222,6 +223,12 @@ internal sealed partial class McpMiddleware(
         {
             if (outcome.Message.Kind == JsonRpcKind.Request && McpResponseFilter.IsListMethod(outcome.Message.Method))
             {
+                if (session is not null)
+                {
+                    // The session now holds a filtered view: a policy change tells it to list again.
+                    listChanges.Listed(toolId, session, outcome.Message.Method!);
+                }
+
                 lists[outcome.Message.Id!.Value.GetRawText()] = baseRequest with { Mcp = outcome.Mcp };
             }
         }
@@ -261,10 +268,32 @@ internal sealed partial class McpMiddleware(
             audit.Mcp = [new McpAuditEntry(null, null, McpContext.PhaseTransport)];
         }
         BindSessionOnResponse(context, toolId, agent, session);
+        if (session is not null && HttpMethods.IsGet(context.Request.Method))
+        {
+            // The session's server stream: the sidecar's list_changed notifications travel on it (McpListChanges).
+            var original = context.Response.Body;
+            await using var stream = new McpServerStream(context, original);
+            context.Response.Body = stream;
+            listChanges.Opened(toolId, session, stream);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                listChanges.Closed(toolId, session, stream);
+                await stream.CloseAsync();
+                context.Response.Body = original;
+            }
+
+            return;
+        }
+
         await next(context);
         if (session is not null && HttpMethods.IsDelete(context.Request.Method) && context.Response.StatusCode is >= 200 and < 300)
         {
             sessions.Remove(toolId, session, agent);
+            listChanges.Forget(toolId, session);
         }
     }
 

@@ -17,6 +17,7 @@ internal static class McpServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<McpOptions>, McpOptionsValidator>());
         services.TryAddSingleton<McpSessionStore>();
         services.TryAddSingleton<McpApprovals>();
+        services.TryAddSingleton<McpListChanges>();
         return services;
     }
 }
