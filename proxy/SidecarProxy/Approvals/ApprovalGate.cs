@@ -246,7 +246,7 @@ internal sealed partial class ApprovalGate(
         });
     }
 
-    /// <summary>The console link of an approval (also sent by the webhook).</summary>
+    /// <summary>The console link of an approval (also sent by the webhook and used by the MCP stage, Mcp/McpApprovals.cs).</summary>
     public string ApprovalUrl(string id)
     {
         var console = _options.ConsoleUrl ?? listeners.GetUrl(ListenerKind.Admin);
@@ -256,7 +256,8 @@ internal sealed partial class ApprovalGate(
     private static Dictionary<string, string>? DecisionExtensions(PolicyDecision decision) =>
         decision.DecisionId is null ? null : new Dictionary<string, string> { ["decision_id"] = decision.DecisionId };
 
-    private ApprovalContext BuildContext(HttpContext context, PolicyRequest request, PolicyDecision decision, byte[] body, string bodyHash)
+    /// <summary>What approvers see of a request (also used by the MCP stage for one JSON-RPC message as the body).</summary>
+    internal ApprovalContext BuildContext(HttpContext context, PolicyRequest request, PolicyDecision decision, byte[] body, string bodyHash)
     {
         var redact = _options.EffectiveRedactFields;
         var headers = new SortedDictionary<string, string>(StringComparer.Ordinal);

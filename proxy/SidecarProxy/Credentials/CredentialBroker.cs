@@ -34,7 +34,8 @@ internal sealed class CredentialBroker(
             var scopes = ScopeSet.Normalize(request.Scopes);
             var normalized = ReferenceEquals(scopes, request.Scopes) ? request : request with { Scopes = scopes };
             var limit = CredentialLifetime.Limit(time.GetUtcNow(), normalized, provider.MaxTtl);
-            var key = new CredentialCacheKey(provider.Name, normalized.SpiffeId, normalized.TaskId, normalized.ToolId, ScopeSet.Join(normalized.Scopes));
+            var key = new CredentialCacheKey(provider.Name, normalized.SpiffeId, normalized.TaskId, normalized.ToolId, ScopeSet.Join(normalized.Scopes),
+                normalized.Resource?.AbsoluteUri, normalized.Audience);
             var (credential, hit) = cache.TryGetUsable(key, limit, out var cached)
                 ? (cached, true)
                 : await GetOrFetchAsync(provider, normalized, key, limit, cancellationToken);

@@ -18,4 +18,11 @@ internal sealed record CredentialRequest(
     DateTimeOffset? TaskExpiresAt,
     string ToolId,
     IReadOnlyList<string> Scopes,
-    TimeSpan? DecisionTtl);
+    TimeSpan? DecisionTtl)
+{
+    /// <summary>RFC 8707 <c>resource</c> the route names (<c>Metadata.CredentialResource</c>), or null.</summary>
+    public Uri? Resource { get; init; }
+
+    /// <summary>The <c>audience</c> the route names (<c>Metadata.CredentialAudience</c>), or null.</summary>
+    public string? Audience { get; init; }
+}

@@ -85,6 +85,11 @@ internal sealed class CredentialsOptionsValidator : IValidateOptions<Credentials
                 }
 
                 RequireFile(prefix, "ClientSecretPath", o.ClientSecretPath, errors);
+                if (o.Resource is not null && !o.Resource.IsAbsoluteUri)
+                {
+                    errors.Add($"{prefix}:Resource must be an absolute URI.");
+                }
+
                 ValidateClientAuthentication(prefix, o, errors);
                 ValidateScopes(prefix, o, errors);
                 break;

@@ -51,7 +51,7 @@ internal sealed class JwtCredentialProvider(
             claims["scope"] = ScopeSet.Join(request.Scopes);
         }
 
-        var token = JwtMinter.Mint(ring, issuer, options.Audience ?? request.ToolId, now, expiresAt, claims);
+        var token = JwtMinter.Mint(ring, issuer, request.Audience ?? request.Resource?.AbsoluteUri ?? options.Audience ?? request.ToolId, now, expiresAt, claims);
         return ValueTask.FromResult(new ProviderCredential(HeaderValues.WithScheme(options.Scheme, token), expiresAt));
     }
 }

@@ -36,7 +36,8 @@ internal sealed class TokenExchangeProvider(
     {
         ArgumentNullException.ThrowIfNull(request);
         var scopes = ScopeSet.Normalize(request.Scopes, options.Scopes);
-        var audience = options.Audience ?? request.ToolId;
+        var audience = request.Audience ?? options.Audience ?? request.ToolId;
+        var resource = request.Resource ?? options.Resource;
         var form = new List<KeyValuePair<string, string>>
         {
             new("grant_type", GrantType),
@@ -45,9 +46,11 @@ internal sealed class TokenExchangeProvider(
             new("requested_token_type", AccessTokenType),
             new("audience", audience),
         };
-        if (options.Resource is not null)
+
+        // The route's resource (RFC 8707) wins over the provider's: each server gets a token minted for it.
+        if (resource is not null)
         {
-            form.Add(new("resource", options.Resource.AbsoluteUri));
+            form.Add(new("resource", resource.AbsoluteUri));
         }
 
         if (scopes.Count > 0)
@@ -57,7 +60,7 @@ internal sealed class TokenExchangeProvider(
 
         var requestedAt = time.GetUtcNow();
         // A JWT access token must name what was asked for: the audience, or the resource (some STSs put it in aud).
-        string[] audiences = options.Resource is { } resource
+        string[] audiences = resource is not null
             ? [audience, resource.AbsoluteUri, resource.OriginalString]
             : [audience];
         var response = await tokenEndpoint.RequestAsync(name, options, form, cancellationToken, audiences);

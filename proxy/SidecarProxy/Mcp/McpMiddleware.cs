@@ -27,7 +27,9 @@ internal sealed partial class McpMiddleware(
     PolicyRequestFactory requests,
     McpSessionStore sessions,
     DenialResponder denials,
-    ILogger<McpMiddleware> logger)
+    ILogger<McpMiddleware> logger,
+    McpListChanges listChanges,
+    McpApprovals? approvals = null)
 {
     private const string RefusedMessage = "Not found or not permitted";
 
@@ -120,6 +122,7 @@ internal sealed partial class McpMiddleware(
     {
         var baseRequest = requests.Create(context, context.GetPeerIdentity(), context.GetTool(), context.FindTask());
         var outcomes = new Outcome[messages.Count];
+        var rewritten = false;
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
@@ -151,6 +154,23 @@ internal sealed partial class McpMiddleware(
                 return;
             }
 
+            if (decision.RequireApproval && message.Kind == JsonRpcKind.Request && approvals is { Enabled: true })
+            {
+                // Approvals in MCP's terms (a URL elicitation or input-required result); a retry may come back allowed.
+                var gated = await approvals.GateAsync(context, request, decision, message, mcp);
+                if (gated.Allowed)
+                {
+                    rewritten |= !gated.Raw.Equals(message.Raw);
+                    outcomes[i] = new Outcome(message with { Raw = gated.Raw }, mcp, gated.Decision, 0, null, null);
+                }
+                else
+                {
+                    outcomes[i] = new Outcome(message, mcp, decision, JsonRpcErrors.Refused, "Approval required", gated.Code) { Answer = gated.Answer };
+                }
+
+                continue;
+            }
+
             outcomes[i] = decision switch
             {
                 { RequireApproval: true } => new Outcome(message, mcp, decision, JsonRpcErrors.Refused, "Approval required", DenialCode.ApprovalRequired),
@@ -164,7 +184,7 @@ internal sealed partial class McpMiddleware(
         var refused = outcomes.Where(o => o.Refusal is not null).ToList();
         var errors = refused
             .Where(o => o.Message.Kind == JsonRpcKind.Request)
-            .Select(o => JsonRpcWriter.Error(o.Message.Id, o.ErrorCode, o.ErrorMessage!, o.Refusal == DenialCode.McpInvalidMessage ? null : o.Refusal!.Value))
+            .Select(o => o.Answer ?? JsonRpcWriter.Error(o.Message.Id, o.ErrorCode, o.ErrorMessage!, o.Refusal == DenialCode.McpInvalidMessage ? null : o.Refusal!.Value))
             .ToList();
 
         if (allowed.Count == 0)
@@ -188,7 +208,9 @@ internal sealed partial class McpMiddleware(
             return;
         }
 
-        var forward = refused.Count == 0 ? body : JsonRpcWriter.Array(allowed.Select(o => o.Message.Raw));
+        var forward = refused.Count == 0 && !rewritten ? body
+            : batch ? JsonRpcWriter.Array(allowed.Select(o => o.Message.Raw))
+            : allowed[0].Message.Raw.ToArray();
         context.Features.Set<IPolicyDecisionFeature>(new PolicyDecisionFeature(baseRequest with { Mcp = allowed[0].Mcp }, Merge(allowed)));
         context.FindOutcome()?.Allow();
         context.Request.Body = new MemoryStream(forward, writable: false);
@@ -201,6 +223,12 @@ internal sealed partial class McpMiddleware(
         {
             if (outcome.Message.Kind == JsonRpcKind.Request && McpResponseFilter.IsListMethod(outcome.Message.Method))
             {
+                if (session is not null)
+                {
+                    // The session now holds a filtered view: a policy change tells it to list again.
+                    listChanges.Listed(toolId, session, outcome.Message.Method!);
+                }
+
                 lists[outcome.Message.Id!.Value.GetRawText()] = baseRequest with { Mcp = outcome.Mcp };
             }
         }
@@ -240,10 +268,32 @@ internal sealed partial class McpMiddleware(
             audit.Mcp = [new McpAuditEntry(null, null, McpContext.PhaseTransport)];
         }
         BindSessionOnResponse(context, toolId, agent, session);
+        if (session is not null && HttpMethods.IsGet(context.Request.Method))
+        {
+            // The session's server stream: the sidecar's list_changed notifications travel on it (McpListChanges).
+            var original = context.Response.Body;
+            await using var stream = new McpServerStream(context, original);
+            context.Response.Body = stream;
+            listChanges.Opened(toolId, session, stream);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                listChanges.Closed(toolId, session, stream);
+                await stream.CloseAsync();
+                context.Response.Body = original;
+            }
+
+            return;
+        }
+
         await next(context);
         if (session is not null && HttpMethods.IsDelete(context.Request.Method) && context.Response.StatusCode is >= 200 and < 300)
         {
             sessions.Remove(toolId, session, agent);
+            listChanges.Forget(toolId, session);
         }
     }
 
@@ -358,7 +408,11 @@ internal sealed partial class McpMiddleware(
     }
 
     private sealed record Outcome(
-        JsonRpcMessage Message, McpContext Mcp, PolicyDecision? Decision, int ErrorCode, string? ErrorMessage, DenialCode? Refusal);
+        JsonRpcMessage Message, McpContext Mcp, PolicyDecision? Decision, int ErrorCode, string? ErrorMessage, DenialCode? Refusal)
+    {
+        /// <summary>The sidecar's own answer to a refused request, when it is not the plain error (approvals).</summary>
+        public byte[]? Answer { get; init; }
+    }
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Policy decision failed for MCP method {McpMethod} of tool {ToolId}; refusing")]
     private static partial void LogDecisionFailed(ILogger logger, Exception exception, string toolId, string? mcpMethod);

@@ -373,7 +373,7 @@ internal sealed partial class McpResponseFilter(
     }
 
     /// <summary>The index just past the first blank line (LF LF, CR LF CR LF, CR CR, or mixed), or -1.</summary>
-    private static int EventBoundary(ReadOnlySpan<byte> span)
+    internal static int EventBoundary(ReadOnlySpan<byte> span)
     {
         var lineStart = 0;
         for (var i = 0; i < span.Length; i++)

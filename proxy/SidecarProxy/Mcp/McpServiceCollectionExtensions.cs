@@ -16,6 +16,8 @@ internal static class McpServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<McpOptions>, McpOptionsValidator>());
         services.TryAddSingleton<McpSessionStore>();
+        services.TryAddSingleton<McpApprovals>();
+        services.TryAddSingleton<McpListChanges>();
         return services;
     }
 }

@@ -23,6 +23,9 @@ internal sealed class McpSessionStore(IOptions<McpOptions> options, TimeProvider
 
     public int Count => _sessions.Count;
 
+    /// <summary>Whether the session is remembered (for any agent).</summary>
+    public bool Knows(string tool, string session) => _sessions.ContainsKey((tool, session));
+
     public McpSessionCheck Check(string tool, string session, string agent)
     {
         if (!_sessions.TryGetValue((tool, session), out var entry))

@@ -20,6 +20,11 @@ internal sealed class CredentialTransformProvider(IOptions<CredentialsOptions> o
     public void ValidateRoute(TransformRouteValidationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        foreach (var error in CredentialTarget.Validate(context.Route))
+        {
+            context.Errors.Add(new InvalidOperationException(error));
+        }
+
         if (context.Route.Metadata is null
             || !context.Route.Metadata.TryGetValue(ToolDescriptor.CredentialKey, out var name)
             || string.IsNullOrWhiteSpace(name))
@@ -52,6 +57,7 @@ internal sealed class CredentialTransformProvider(IOptions<CredentialsOptions> o
         // Resolved here, not in the constructor: only routes with a credential need the broker and its providers.
         context.RequestTransforms.Add(new InjectCredentialTransform(
             name,
+            CredentialTarget.For(context.Route),
             services.GetRequiredService<CredentialBroker>(),
             services.GetRequiredService<DenialResponder>(),
             services.GetRequiredService<SidecarMetrics>(),

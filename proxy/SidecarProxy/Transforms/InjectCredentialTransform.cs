@@ -15,6 +15,7 @@ namespace SidecarProxy.Transforms;
 /// </summary>
 internal sealed class InjectCredentialTransform(
     string providerName,
+    CredentialTarget target,
     CredentialBroker broker,
     DenialResponder denials,
     SidecarMetrics metrics,
@@ -48,7 +49,11 @@ internal sealed class InjectCredentialTransform(
 
         var task = http.Features.Get<ITaskContextFeature>()?.Task;
         var request = new CredentialRequest(
-            http.GetPeerIdentity().SpiffeId.ToString(), task?.Id, task?.ExpiresAt, http.GetTool().Id, decision.Scopes, decision.CredentialTtl);
+            http.GetPeerIdentity().SpiffeId.ToString(), task?.Id, task?.ExpiresAt, http.GetTool().Id, decision.Scopes, decision.CredentialTtl)
+        {
+            Resource = target.Resource,
+            Audience = target.Audience,
+        };
         var started = time.GetTimestamp();
         IssuedCredential credential;
         try

@@ -90,6 +90,9 @@ internal sealed class StubMcpServer : IAsyncDisposable
 
     public ConcurrentQueue<string> Bodies { get; } = new();
 
+    /// <summary>The Authorization header of every request (empty string when absent).</summary>
+    public ConcurrentQueue<string> Authorizations { get; } = new();
+
     public Func<HttpContext, string, Task> Handler { get; set; } = (context, _) =>
     {
         context.Response.StatusCode = 202;
@@ -109,6 +112,7 @@ internal sealed class StubMcpServer : IAsyncDisposable
         {
             var body = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync();
             stub.Bodies.Enqueue(body);
+            stub.Authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
             await stub.Handler(context, body);
         });
         await app.StartAsync();
@@ -186,10 +190,13 @@ internal static class McpBed
         arguments_ok if input.mcp.arguments.repo == "acme/app"
         """;
 
-    public static async Task<(SidecarTestBed Bed, TempDirectory Policy)> StartAsync(Uri upstream, params (string Key, string? Value)[] extra)
+    public static Task<(SidecarTestBed Bed, TempDirectory Policy)> StartAsync(Uri upstream, params (string Key, string? Value)[] extra) =>
+        StartWithPolicyAsync(upstream, Policy, extra);
+
+    public static async Task<(SidecarTestBed Bed, TempDirectory Policy)> StartWithPolicyAsync(Uri upstream, string rego, params (string Key, string? Value)[] extra)
     {
         var policy = new TempDirectory();
-        policy.Write("authz.rego", Policy);
+        policy.Write("authz.rego", rego);
         var builder = SidecarTestBed.Create()
             .WithSetting("Sidecar:Policy:Directory", policy.Path)
             .WithSetting($"ReverseProxy:Routes:{Tool}:ClusterId", Tool)
