@@ -51,6 +51,8 @@ ALT_OF=${ALT_OF:-sidecar}
 ALT_ENV=${ALT_ENV:-}
 ALT_ARGS=${ALT_ARGS:-}
 WARMUP=${WARMUP:-45s}
+QUIET_BUSY=${QUIET_BUSY:-15}   # before each run, wait until the whole machine is below this % busy...
+QUIET_WAIT=${QUIET_WAIT:-30}   # ...for at most this many seconds (the wait is logged in quiet.log)
 
 UPSTREAM_PORT=$((BASE_PORT + 0))
 MTLS_PORT=$((BASE_PORT + 1))
@@ -188,8 +190,28 @@ dotnet_pid() { # config: the .NET process of a configuration, or nothing
   esac
 }
 
+busy_percent() { # the machine's non-idle CPU share over the next second, in percent
+  local a b
+  a=$(awk '/^cpu / {print $2 + $3 + $4 + $6 + $7 + $8, $5}' /proc/stat)
+  sleep 1
+  b=$(awk '/^cpu / {print $2 + $3 + $4 + $6 + $7 + $8, $5}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); busy = y[1] - x[1]; idle = y[2] - x[2];
+    printf "%d", (busy + idle > 0) ? 100 * busy / (busy + idle) : 0 }'
+}
+
+wait_for_quiet() { # before each run: wait (at most QUIET_WAIT seconds) until the machine is below QUIET_BUSY % busy
+  local waited=0 busy
+  busy=$(busy_percent)
+  while [ "$busy" -gt "$QUIET_BUSY" ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
+    waited=$((waited + 1))
+    busy=$(busy_percent)
+  done
+  echo "$(date -u +%T) busy ${busy}% after ${waited} s" >>"$OUT/quiet.log"
+}
+
 measure() { # rep config load
   local rep=$1 config=$2 load=$3 url pids before after rps p50 p99 requests errors rss hwm log
+  wait_for_quiet
   url=$(target_url "$config")
   pids=$(target_pids "$config")
   log="$OUT/raw/$config-$load-$rep.txt"
