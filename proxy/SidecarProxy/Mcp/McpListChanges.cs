@@ -45,6 +45,9 @@ internal sealed partial class McpListChanges : IDisposable
 
     public int Tracked => _sessions.Count;
 
+    /// <summary>Whether the sidecar sends list_changed at all: only the embedded engine tells it of a new revision.</summary>
+    public bool Sends => _engine is not null;
+
     /// <summary>Records that a session received a filtered list of this method.</summary>
     public void Listed(string tool, string session, string method)
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using SidecarProxy.Observability;
 
 namespace SidecarProxy.Mcp;
 
@@ -9,7 +10,7 @@ namespace SidecarProxy.Mcp;
 /// complete; the sidecar's are written only between two of them, never inside one, and carry no SSE <c>id</c> (so
 /// they do not disturb the server's resumption ids). Writes from the relay and from the sidecar are serialized.
 /// </summary>
-internal sealed class McpServerStream(HttpContext context, Stream inner) : Stream
+internal sealed class McpServerStream(HttpContext context, Stream inner, SidecarMetrics metrics) : Stream
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly MemoryStream _partial = new();
@@ -161,8 +162,13 @@ internal sealed class McpServerStream(HttpContext context, Stream inner) : Strea
             events.Append("event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"").Append(method).Append("\"}\n\n");
         }
 
+        var written = _pending.ToArray();
         _pending.Clear();
         await inner.WriteAsync(Encoding.UTF8.GetBytes(events.ToString()), ct);
+        foreach (var method in written)
+        {
+            metrics.McpNotifications.WithLabels(method).Inc();
+        }
     }
 
     private byte[]? TakeEvent()
