@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Approvals;
 using SidecarProxy.Model;
+using SidecarProxy.Observability;
 using SidecarProxy.Policy;
 
 namespace SidecarProxy.Mcp;
@@ -36,6 +37,7 @@ internal sealed partial class McpApprovals(
     IOptions<ApprovalOptions> options,
     IPolicyDecisionPoint decisionPoint,
     TimeProvider time,
+    SidecarMetrics metrics,
     ILogger<McpApprovals> logger)
 {
     /// <summary>The key of the sidecar's input request in a 2026-07-28 input-required result.</summary>
@@ -112,12 +114,14 @@ internal sealed partial class McpApprovals(
             return Refuse(message, DenialCode.ApprovalUnavailable, JsonRpcErrors.InternalError, "Too many approvals are pending; try again later");
         }
 
-        Index(digest, created);
         if (terms.Mode == ApprovalModes.Hold)
         {
+            // Not indexed: the held request is the approval's only consumer, and it learns the outcome itself, so
+            // neither a concurrent identical call nor the next one after a denial is bound to this approval.
             return await HoldAsync(context, request, message, stripped, created, digest, mcp);
         }
 
+        Index(digest, created);
         return Required(message, mcp, created, decision.Reason);
     }
 
@@ -149,14 +153,20 @@ internal sealed partial class McpApprovals(
         HttpContext context, PolicyRequest request, JsonRpcMessage message, ReadOnlyMemory<byte> raw, ApprovalRecord record, string digest, McpContext mcp)
     {
         ApprovalRecord? outcome;
+        metrics.ApprovalsHeld.Inc();
         try
         {
             outcome = await store.WaitAsync(record.Id, record.Terms.HoldTimeout, context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+            // The agent went away: nobody is left to forward to, so the question is withdrawn.
             await store.EndPendingAsync(record.Id, ApprovalStates.Withdrawn, CancellationToken.None);
             throw;
+        }
+        finally
+        {
+            metrics.ApprovalsHeld.Dec();
         }
 
         if (outcome is { State: ApprovalStates.Pending })
@@ -183,7 +193,10 @@ internal sealed partial class McpApprovals(
         switch (result.Status)
         {
             case ApprovalConsumeStatus.Consumed:
-                _byDigest.TryRemove(digest, out _);
+                if (_byDigest.TryGetValue(digest, out var indexed) && indexed.Id == id)
+                {
+                    _byDigest.TryRemove(new KeyValuePair<string, (string, DateTimeOffset)>(digest, indexed));
+                }
                 break;
             case ApprovalConsumeStatus.Pending when result.Record is { } pending:
                 // Not decided yet: the same link again.
