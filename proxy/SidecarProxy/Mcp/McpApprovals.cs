@@ -38,6 +38,7 @@ internal sealed partial class McpApprovals(
     IPolicyDecisionPoint decisionPoint,
     TimeProvider time,
     SidecarMetrics metrics,
+    McpElicitationCompletions completions,
     ILogger<McpApprovals> logger)
 {
     /// <summary>The key of the sidecar's input request in a 2026-07-28 input-required result.</summary>
@@ -122,7 +123,7 @@ internal sealed partial class McpApprovals(
         }
 
         Index(digest, created);
-        return Required(message, mcp, created, decision.Reason);
+        return Required(request, message, mcp, created, decision.Reason);
     }
 
     /// <summary>An id the client names: <c>X-Approval-Id</c>, or the sidecar's <c>requestState</c> echoed by a 2026-07-28 retry (then removed from the message).</summary>
@@ -200,7 +201,7 @@ internal sealed partial class McpApprovals(
                 break;
             case ApprovalConsumeStatus.Pending when result.Record is { } pending:
                 // Not decided yet: the same link again.
-                return Required(message, mcp, pending, null);
+                return Required(request, message, mcp, pending, null);
             case ApprovalConsumeStatus.Mismatch:
                 // The same answer for an unknown id and another call's: an id reveals nothing.
                 return Refuse(message, DenialCode.ApprovalMismatch, JsonRpcErrors.Refused, "No approval with this id matches this call");
@@ -240,13 +241,22 @@ internal sealed partial class McpApprovals(
         return new McpApprovalResult(approved, again, raw, null, null);
     }
 
-    private McpApprovalResult Required(JsonRpcMessage message, McpContext mcp, ApprovalRecord record, string? reason)
+    private McpApprovalResult Required(PolicyRequest request, JsonRpcMessage message, McpContext mcp, ApprovalRecord record, string? reason)
     {
         var url = gate.ApprovalUrl(record.Id);
         var text = "Approval required: a person must approve this call at " + url + (reason is null ? string.Empty : " (" + reason + ")");
-        var answer = McpHeaders.IsJuly2026OrLater(mcp.ProtocolVersion) && AcceptsUrlElicitation(message)
-            ? InputRequired(message.Id!.Value, record, url, text)
-            : UrlElicitationError(message.Id!.Value, record, url, text);
+        if (McpHeaders.IsJuly2026OrLater(mcp.ProtocolVersion) && AcceptsUrlElicitation(message))
+        {
+            return new McpApprovalResult(null, null, message.Raw, InputRequired(message.Id!.Value, record, url, text), DenialCode.ApprovalRequired);
+        }
+
+        if (mcp.Session is { } session)
+        {
+            // The session's GET stream will carry notifications/elicitation/complete once a person has decided.
+            completions.Track(record.Id, request.ToolId, session);
+        }
+
+        var answer = UrlElicitationError(message.Id!.Value, record, url, text);
         return new McpApprovalResult(null, null, message.Raw, answer, DenialCode.ApprovalRequired);
     }
 

@@ -32,6 +32,7 @@ internal sealed class SidecarMetrics
     public static readonly IReadOnlyList<string> McpNotificationMethods =
     [
         "notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed",
+        "notifications/elicitation/complete",
     ];
 
     /// <summary>The outcomes of <see cref="ApprovalDecisions"/>, pre-created at zero.</summary>

@@ -324,4 +324,47 @@ public sealed class McpApprovalTests
         Assert.Equal(id, error.GetProperty("data").GetProperty("approval_id").GetString());
         Assert.Empty(stub.Bodies);
     }
+
+    [Fact]
+    public async Task Revision20251125_ElicitationComplete_IsSentOnTheSessionStream_WhenTheApprovalIsDecided()
+    {
+        await using var server = await SdkMcpServer.StartAsync();
+        var (bed, policy) = await StartAsync(server.Url);
+        await using var bedScope = bed;
+        using var policyScope = policy;
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = McpBed.Endpoint(bed), TransportMode = HttpTransportMode.StreamableHttp },
+            bed.Agent(McpBed.Researcher), NullLoggerFactory.Instance, ownsHttpClient: true);
+        await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25" });
+        var completed = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var handler = client.RegisterNotificationHandler("notifications/elicitation/complete", (notification, _) =>
+        {
+            completed.Enqueue(notification.Params?["elicitationId"]?.GetValue<string>() ?? "?");
+            return ValueTask.CompletedTask;
+        });
+
+        var required = await Assert.ThrowsAsync<UrlElicitationRequiredException>(() => client.CallToolAsync("delete_repository", Repo("acme/app")).AsTask());
+        var id = Assert.Single(required.Elicitations).ElicitationId!;
+        Assert.Empty(completed);
+
+        // Approved: the session is told; the client retries and the call goes through once.
+        await ApproveAsync(bed, id);
+        Assert.True(await Eventually.TrueAsync(() => completed.Contains(id)), "no notifications/elicitation/complete arrived");
+        Assert.NotEqual(true, (await client.CallToolAsync("delete_repository", Repo("acme/app"))).IsError);
+        Assert.Equal(["delete_repository acme/app"], server.Calls.Calls);
+
+        // Denied: told as well (the outcome comes from the retry: approval_denied).
+        var next = await Assert.ThrowsAsync<UrlElicitationRequiredException>(() => client.CallToolAsync("delete_repository", Repo("acme/other")).AsTask());
+        var nextId = Assert.Single(next.Elicitations).ElicitationId!;
+        await DenyAsync(bed, nextId);
+        Assert.True(await Eventually.TrueAsync(() => completed.Contains(nextId)), "no notifications/elicitation/complete after the denial");
+        var denied = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("delete_repository", Repo("acme/other")).AsTask());
+        Assert.Equal(-32003, (int)denied.ErrorCode);
+        Assert.Single(server.Calls.Calls);
+
+        // Once per elicitation, counted by method.
+        Assert.Equal([id, nextId], completed);
+        var metrics = await bed.ScrapeAsync();
+        Assert.Equal(2, metrics["sidecar_mcp_notifications_total{method=\"notifications/elicitation/complete\"}"]);
+    }
 }
