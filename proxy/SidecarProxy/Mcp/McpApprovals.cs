@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Approvals;
 using SidecarProxy.Model;
+using SidecarProxy.Observability;
 using SidecarProxy.Policy;
 
 namespace SidecarProxy.Mcp;
@@ -36,6 +37,8 @@ internal sealed partial class McpApprovals(
     IOptions<ApprovalOptions> options,
     IPolicyDecisionPoint decisionPoint,
     TimeProvider time,
+    SidecarMetrics metrics,
+    McpElicitationCompletions completions,
     ILogger<McpApprovals> logger)
 {
     /// <summary>The key of the sidecar's input request in a 2026-07-28 input-required result.</summary>
@@ -112,13 +115,15 @@ internal sealed partial class McpApprovals(
             return Refuse(message, DenialCode.ApprovalUnavailable, JsonRpcErrors.InternalError, "Too many approvals are pending; try again later");
         }
 
-        Index(digest, created);
         if (terms.Mode == ApprovalModes.Hold)
         {
+            // Not indexed: the held request is the approval's only consumer, and it learns the outcome itself, so
+            // neither a concurrent identical call nor the next one after a denial is bound to this approval.
             return await HoldAsync(context, request, message, stripped, created, digest, mcp);
         }
 
-        return Required(message, mcp, created, decision.Reason);
+        Index(digest, created);
+        return Required(request, message, mcp, created, decision.Reason);
     }
 
     /// <summary>An id the client names: <c>X-Approval-Id</c>, or the sidecar's <c>requestState</c> echoed by a 2026-07-28 retry (then removed from the message).</summary>
@@ -149,14 +154,20 @@ internal sealed partial class McpApprovals(
         HttpContext context, PolicyRequest request, JsonRpcMessage message, ReadOnlyMemory<byte> raw, ApprovalRecord record, string digest, McpContext mcp)
     {
         ApprovalRecord? outcome;
+        metrics.ApprovalsHeld.Inc();
         try
         {
             outcome = await store.WaitAsync(record.Id, record.Terms.HoldTimeout, context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+            // The agent went away: nobody is left to forward to, so the question is withdrawn.
             await store.EndPendingAsync(record.Id, ApprovalStates.Withdrawn, CancellationToken.None);
             throw;
+        }
+        finally
+        {
+            metrics.ApprovalsHeld.Dec();
         }
 
         if (outcome is { State: ApprovalStates.Pending })
@@ -183,11 +194,14 @@ internal sealed partial class McpApprovals(
         switch (result.Status)
         {
             case ApprovalConsumeStatus.Consumed:
-                _byDigest.TryRemove(digest, out _);
+                if (_byDigest.TryGetValue(digest, out var indexed) && indexed.Id == id)
+                {
+                    _byDigest.TryRemove(new KeyValuePair<string, (string, DateTimeOffset)>(digest, indexed));
+                }
                 break;
             case ApprovalConsumeStatus.Pending when result.Record is { } pending:
                 // Not decided yet: the same link again.
-                return Required(message, mcp, pending, null);
+                return Required(request, message, mcp, pending, null);
             case ApprovalConsumeStatus.Mismatch:
                 // The same answer for an unknown id and another call's: an id reveals nothing.
                 return Refuse(message, DenialCode.ApprovalMismatch, JsonRpcErrors.Refused, "No approval with this id matches this call");
@@ -227,13 +241,22 @@ internal sealed partial class McpApprovals(
         return new McpApprovalResult(approved, again, raw, null, null);
     }
 
-    private McpApprovalResult Required(JsonRpcMessage message, McpContext mcp, ApprovalRecord record, string? reason)
+    private McpApprovalResult Required(PolicyRequest request, JsonRpcMessage message, McpContext mcp, ApprovalRecord record, string? reason)
     {
         var url = gate.ApprovalUrl(record.Id);
         var text = "Approval required: a person must approve this call at " + url + (reason is null ? string.Empty : " (" + reason + ")");
-        var answer = McpHeaders.IsJuly2026OrLater(mcp.ProtocolVersion) && AcceptsUrlElicitation(message)
-            ? InputRequired(message.Id!.Value, record, url, text)
-            : UrlElicitationError(message.Id!.Value, record, url, text);
+        if (McpHeaders.IsJuly2026OrLater(mcp.ProtocolVersion) && AcceptsUrlElicitation(message))
+        {
+            return new McpApprovalResult(null, null, message.Raw, InputRequired(message.Id!.Value, record, url, text), DenialCode.ApprovalRequired);
+        }
+
+        if (mcp.Session is { } session)
+        {
+            // The session's GET stream will carry notifications/elicitation/complete once a person has decided.
+            completions.Track(record.Id, request.ToolId, session);
+        }
+
+        var answer = UrlElicitationError(message.Id!.Value, record, url, text);
         return new McpApprovalResult(null, null, message.Raw, answer, DenialCode.ApprovalRequired);
     }
 

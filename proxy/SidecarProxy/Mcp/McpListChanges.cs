@@ -45,6 +45,9 @@ internal sealed partial class McpListChanges : IDisposable
 
     public int Tracked => _sessions.Count;
 
+    /// <summary>Whether the sidecar sends list_changed at all: only the embedded engine tells it of a new revision.</summary>
+    public bool Sends => _engine is not null;
+
     /// <summary>Records that a session received a filtered list of this method.</summary>
     public void Listed(string tool, string session, string method)
     {
@@ -66,7 +69,7 @@ internal sealed partial class McpListChanges : IDisposable
     public void Opened(string tool, string session, McpServerStream stream)
     {
         var lists = _sessions.GetOrAdd((tool, session), _ => new SessionLists());
-        string[] pending;
+        McpNotification[] pending;
         lock (lists)
         {
             lists.Streams.Add(stream);
@@ -93,6 +96,36 @@ internal sealed partial class McpListChanges : IDisposable
 
     public void Forget(string tool, string session) => _sessions.TryRemove((tool, session), out _);
 
+    /// <summary>
+    /// Sends one notification to a session: on its open GET streams, else when it next opens one (as for list_changed).
+    /// Used for <c>notifications/elicitation/complete</c> (<see cref="McpElicitationCompletions"/>).
+    /// </summary>
+    public void Send(string tool, string session, McpNotification notification)
+    {
+        if (!_store.Knows(tool, session))
+        {
+            return;
+        }
+
+        var lists = _sessions.GetOrAdd((tool, session), _ => new SessionLists());
+        McpServerStream[] streams;
+        lock (lists)
+        {
+            streams = [.. lists.Streams];
+            if (streams.Length == 0)
+            {
+                lists.Pending.Add(notification);
+            }
+        }
+
+        foreach (var stream in streams)
+        {
+            stream.Notify([notification]);
+        }
+
+        Prune();
+    }
+
     /// <summary>The policy revision changed: every session that listed something is told to list again.</summary>
     public void RevisionChanged(string revision)
     {
@@ -100,7 +133,7 @@ internal sealed partial class McpListChanges : IDisposable
         foreach (var (_, lists) in _sessions)
         {
             McpServerStream[] streams;
-            string[] kinds;
+            McpNotification[] kinds;
             lock (lists)
             {
                 if (lists.Kinds.Count == 0)
@@ -108,7 +141,7 @@ internal sealed partial class McpListChanges : IDisposable
                     continue;
                 }
 
-                kinds = [.. lists.Kinds.Order(StringComparer.Ordinal)];
+                kinds = [.. lists.Kinds.Order(StringComparer.Ordinal).Select(McpNotification.Of)];
                 streams = [.. lists.Streams];
                 if (streams.Length == 0)
                 {
@@ -169,7 +202,7 @@ internal sealed partial class McpListChanges : IDisposable
     {
         public HashSet<string> Kinds { get; } = new(StringComparer.Ordinal);
 
-        public HashSet<string> Pending { get; } = new(StringComparer.Ordinal);
+        public HashSet<McpNotification> Pending { get; } = [];
 
         public List<McpServerStream> Streams { get; } = [];
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SidecarProxy.Denials;
 using SidecarProxy.Model;
+using SidecarProxy.Observability;
 using SidecarProxy.Policy;
 using SidecarProxy.Spiffe;
 using Yarp.ReverseProxy.Model;
@@ -29,6 +30,7 @@ internal sealed partial class McpMiddleware(
     DenialResponder denials,
     ILogger<McpMiddleware> logger,
     McpListChanges listChanges,
+    SidecarMetrics metrics,
     McpApprovals? approvals = null)
 {
     private const string RefusedMessage = "Not found or not permitted";
@@ -231,6 +233,11 @@ internal sealed partial class McpMiddleware(
 
                 lists[outcome.Message.Id!.Value.GetRawText()] = baseRequest with { Mcp = outcome.Mcp };
             }
+            else if (outcome.Message is { Kind: JsonRpcKind.Request, Method: McpResponseFilter.Initialize } && session is null && listChanges.Sends)
+            {
+                // The sidecar will send list_changed into the session this opens: its result must declare that it does.
+                lists[outcome.Message.Id!.Value.GetRawText()] = baseRequest with { Mcp = outcome.Mcp };
+            }
         }
 
         BindSessionOnResponse(context, toolId, agent, session);
@@ -272,7 +279,7 @@ internal sealed partial class McpMiddleware(
         {
             // The session's server stream: the sidecar's list_changed notifications travel on it (McpListChanges).
             var original = context.Response.Body;
-            await using var stream = new McpServerStream(context, original);
+            await using var stream = new McpServerStream(context, original, metrics);
             context.Response.Body = stream;
             listChanges.Opened(toolId, session, stream);
             try

@@ -42,6 +42,15 @@ internal sealed partial class McpResponseFilter(
         Drop,
     }
 
+    /// <summary>
+    /// The handshake method whose result the filter rewrites too (its capabilities) when the sidecar sends list_changed.
+    /// Pending results are keyed by id like list results.
+    /// </summary>
+    public const string Initialize = "initialize";
+
+    /// <summary>The capabilities whose <c>listChanged</c> the sidecar honours with its own notifications (<see cref="McpListChanges"/>).</summary>
+    private static readonly string[] ListCapabilities = ["tools", "prompts", "resources"];
+
     /// <summary>The array member of each list method's result, and the member naming each item.</summary>
     public static bool IsListMethod(string? method) => ListMember(method) is not null;
 
@@ -265,7 +274,13 @@ internal sealed partial class McpResponseFilter(
             return null;
         }
 
-        var (arrayName, key) = ListMember(request.Mcp!.Method)!.Value;
+        if (request.Mcp!.Method == Initialize)
+        {
+            _filtered |= DeclareListChanged(result);
+            return null;
+        }
+
+        var (arrayName, key) = ListMember(request.Mcp.Method)!.Value;
         if (result[arrayName] is not JsonArray items)
         {
             return null;
@@ -291,6 +306,35 @@ internal sealed partial class McpResponseFilter(
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The sidecar sends list_changed into the session this initialize result opens (McpListChanges): the result
+    /// declares <c>listChanged: true</c> for tools, prompts and resources, so that clients honour those notifications.
+    /// Only for capabilities the server declares (an object), and only when the server opened a session (the
+    /// notifications travel on the session's GET stream) under a revision that has one. Returns whether it changed.
+    /// </summary>
+    private bool DeclareListChanged(JsonObject result)
+    {
+        if (McpHeaders.Single(context.Response.Headers, McpHeaders.SessionId, out _) is null
+            || (result["protocolVersion"] is JsonValue v && v.TryGetValue<string>(out var version) && McpHeaders.IsJuly2026OrLater(version))
+            || result["capabilities"] is not JsonObject capabilities)
+        {
+            return false;
+        }
+
+        var changed = false;
+        foreach (var name in ListCapabilities)
+        {
+            if (capabilities[name] is JsonObject capability
+                && !(capability["listChanged"] is JsonValue declared && declared.TryGetValue<bool>(out var on) && on))
+            {
+                capability["listChanged"] = true;
+                changed = true;
+            }
+        }
+
+        return changed;
     }
 
     private async Task<bool> VisibleAsync(PolicyRequest request, string name, CancellationToken ct)

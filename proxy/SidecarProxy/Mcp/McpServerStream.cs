@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using SidecarProxy.Observability;
 
 namespace SidecarProxy.Mcp;
 
@@ -9,11 +10,11 @@ namespace SidecarProxy.Mcp;
 /// complete; the sidecar's are written only between two of them, never inside one, and carry no SSE <c>id</c> (so
 /// they do not disturb the server's resumption ids). Writes from the relay and from the sidecar are serialized.
 /// </summary>
-internal sealed class McpServerStream(HttpContext context, Stream inner) : Stream
+internal sealed class McpServerStream(HttpContext context, Stream inner, SidecarMetrics metrics) : Stream
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly MemoryStream _partial = new();
-    private readonly List<string> _pending = [];
+    private readonly List<McpNotification> _pending = [];
     private bool _closed;
 
     public override bool CanRead => false;
@@ -93,10 +94,10 @@ internal sealed class McpServerStream(HttpContext context, Stream inner) : Strea
         }
     }
 
-    /// <summary>Sends these notifications (JSON-RPC methods without params) as soon as the stream is between events.</summary>
-    public void Notify(IReadOnlyList<string> methods) => _ = NotifyAsync(methods);
+    /// <summary>Sends these notifications as soon as the stream is between events (each once, however often asked).</summary>
+    public void Notify(IReadOnlyList<McpNotification> notifications) => _ = NotifyAsync(notifications);
 
-    private async Task NotifyAsync(IReadOnlyList<string> methods)
+    private async Task NotifyAsync(IReadOnlyList<McpNotification> notifications)
     {
         var ct = context.RequestAborted;
         try
@@ -104,11 +105,11 @@ internal sealed class McpServerStream(HttpContext context, Stream inner) : Strea
             await _lock.WaitAsync(ct);
             try
             {
-                foreach (var method in methods)
+                foreach (var notification in notifications)
                 {
-                    if (!_pending.Contains(method))
+                    if (!_pending.Contains(notification))
                     {
-                        _pending.Add(method);
+                        _pending.Add(notification);
                     }
                 }
 
@@ -156,13 +157,18 @@ internal sealed class McpServerStream(HttpContext context, Stream inner) : Strea
         }
 
         var events = new StringBuilder();
-        foreach (var method in _pending)
+        foreach (var notification in _pending)
         {
-            events.Append("event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"").Append(method).Append("\"}\n\n");
+            events.Append("event: message\ndata: ").Append(notification.Json).Append("\n\n");
         }
 
+        var written = _pending.ToArray();
         _pending.Clear();
         await inner.WriteAsync(Encoding.UTF8.GetBytes(events.ToString()), ct);
+        foreach (var notification in written)
+        {
+            metrics.McpNotifications.WithLabels(notification.Method).Inc();
+        }
     }
 
     private byte[]? TakeEvent()

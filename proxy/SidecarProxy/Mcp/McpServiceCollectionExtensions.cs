@@ -18,6 +18,7 @@ internal static class McpServiceCollectionExtensions
         services.TryAddSingleton<McpSessionStore>();
         services.TryAddSingleton<McpApprovals>();
         services.TryAddSingleton<McpListChanges>();
+        services.TryAddSingleton<McpElicitationCompletions>();
         return services;
     }
 }

@@ -26,6 +26,14 @@ internal sealed class SidecarMetrics
     public const string StageLabel = "stage";
     public const string ActionLabel = "action";
     public const string OutcomeLabel = "outcome";
+    public const string MethodLabel = "method";
+
+    /// <summary>The notifications the sidecar itself writes to MCP clients (<see cref="McpNotifications"/>), pre-created at zero.</summary>
+    public static readonly IReadOnlyList<string> McpNotificationMethods =
+    [
+        "notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed",
+        "notifications/elicitation/complete",
+    ];
 
     /// <summary>The outcomes of <see cref="ApprovalDecisions"/>, pre-created at zero.</summary>
     public static readonly IReadOnlyList<string> ApprovalOutcomes = ["approved", "denied", "expired", "withdrawn", "cancelled"];
@@ -176,6 +184,10 @@ internal sealed class SidecarMetrics
             "sidecar_approval_decision_duration_seconds",
             "Time from an approval's request to its approval or denial, by outcome (approved, denied).",
             new HistogramConfiguration { LabelNames = [OutcomeLabel], Buckets = ApprovalBuckets });
+        McpNotifications = factory.CreateCounter(
+            "sidecar_mcp_notifications_total",
+            "JSON-RPC notifications the sidecar itself wrote to MCP clients (not the servers' own), by method.",
+            MethodLabel);
         ApprovalsHeld = factory.CreateGauge(
             "sidecar_approval_held_requests",
             "Agent requests held open (hold mode) waiting for an approval decision.");
@@ -285,6 +297,9 @@ internal sealed class SidecarMetrics
 
     public Gauge ApprovalsHeld { get; }
 
+    /// <summary>Notifications the sidecar writes on MCP streams; the method label is one of <see cref="McpNotificationMethods"/>.</summary>
+    public Counter McpNotifications { get; }
+
     public Gauge ApprovalStoreUp { get; }
 
     public Counter ApprovalStoreErrors { get; }
@@ -339,6 +354,11 @@ internal sealed class SidecarMetrics
         foreach (var outcome in ApprovalOutcomes)
         {
             ApprovalDecisions.WithLabels(outcome);
+        }
+
+        foreach (var method in McpNotificationMethods)
+        {
+            McpNotifications.WithLabels(method);
         }
 
         ApprovalDecisionDuration.WithLabels("approved");

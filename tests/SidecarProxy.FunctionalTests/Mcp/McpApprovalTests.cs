@@ -55,8 +55,8 @@ public sealed class McpApprovalTests
         }
         """;
 
-    private static Task<(SidecarTestBed Bed, TempDirectory Policy)> StartAsync(Uri upstream) =>
-        McpBed.StartWithPolicyAsync(upstream, Policy,
+    private static Task<(SidecarTestBed Bed, TempDirectory Policy)> StartAsync(Uri upstream, string policy = Policy) =>
+        McpBed.StartWithPolicyAsync(upstream, policy,
             ("Sidecar:Admin:Listen", "https://127.0.0.1:0"),
             ("Sidecar:Admin:Principals:0:Id", "spiffe://agents.test/ops/approver-*"),
             ("Sidecar:Admin:Principals:0:Roles:0", "approve"));
@@ -70,6 +70,38 @@ public sealed class McpApprovalTests
             new StringContent("""{"comment":"ok"}""", Encoding.UTF8, "application/json"));
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
+
+    private static async Task DenyAsync(SidecarTestBed bed, string id)
+    {
+        using var admin = TestProxy.CreateAgentClient(AdminUrl(bed), bed.Root.IssueSvid(Approver), null, bed.Identity.ServerCa.Certificate, out _);
+        using var response = await admin.PostAsync(new Uri($"/admin/approvals/{id}/deny", UriKind.Relative),
+            new StringContent("""{"comment":"no"}""", Encoding.UTF8, "application/json"));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The ids of the pending approvals, read through the admin API (as an approver sees them).</summary>
+    private static async Task<string[]> PendingAsync(SidecarTestBed bed)
+    {
+        using var admin = TestProxy.CreateAgentClient(AdminUrl(bed), bed.Root.IssueSvid(Approver), null, bed.Identity.ServerCa.Certificate, out _);
+        using var response = await admin.GetAsync(new Uri("/admin/approvals?state=pending", UriKind.Relative));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        return [.. body.GetProperty("approvals").EnumerateArray().Select(a => a.GetProperty("id").GetString()!)];
+    }
+
+    /// <summary>The one pending approval not in <paramref name="seen"/>, once it exists.</summary>
+    private static async Task<string> NewPendingAsync(SidecarTestBed bed, List<string> seen)
+    {
+        string? id = null;
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            id = (await PendingAsync(bed)).SingleOrDefault(p => !seen.Contains(p));
+            return id is not null;
+        }), "no new pending approval");
+        seen.Add(id!);
+        return id!;
+    }
+
+    private const string HoldPolicyApproval = "\"require_approval\": true, \"approval\": {\"mode\": \"hold\", \"hold_seconds\": 300},";
 
     private static Dictionary<string, object?> Repo(string repo) => new() { ["repo"] = repo };
 
@@ -218,5 +250,121 @@ public sealed class McpApprovalTests
         var error = JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
         Assert.Equal("approval_used", error.GetProperty("data").GetProperty("code").GetString());
         Assert.Single(stub.Bodies);
+    }
+
+    [Fact]
+    public async Task HoldMode_HeldCall_ApprovedIsForwardedOnce_DeniedIsAJsonRpcError_NextCallIsHeldAgain()
+    {
+        await using var server = await SdkMcpServer.StartAsync();
+        var (bed, policy) = await StartAsync(server.Url, Policy.Replace("\"require_approval\": true,", HoldPolicyApproval, StringComparison.Ordinal));
+        await using var bedScope = bed;
+        using var policyScope = policy;
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = McpBed.Endpoint(bed), TransportMode = HttpTransportMode.StreamableHttp },
+            bed.Agent(McpBed.Researcher), NullLoggerFactory.Instance, ownsHttpClient: true);
+        await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25" });
+        var seen = new List<string>();
+
+        // Held: the POST waits, nothing is forwarded, the held-requests gauge shows it.
+        var held = client.CallToolAsync("delete_repository", Repo("acme/app")).AsTask();
+        var first = await NewPendingAsync(bed, seen);
+        Assert.True(await Eventually.TrueAsync(async () => (await bed.ScrapeAsync())["sidecar_approval_held_requests"] == 1));
+        Assert.False(held.IsCompleted);
+        Assert.Empty(server.Calls.Calls);
+
+        // Approved: released and forwarded once; the call's answer is the server's result.
+        await ApproveAsync(bed, first);
+        var result = await held;
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal(["delete_repository acme/app"], server.Calls.Calls);
+        Assert.Equal(0, (await bed.ScrapeAsync())["sidecar_approval_held_requests"]);
+
+        // Held again (an approval is good for one call) and denied: a JSON-RPC error, nothing forwarded.
+        var second = client.CallToolAsync("delete_repository", Repo("acme/app")).AsTask();
+        var secondId = await NewPendingAsync(bed, seen);
+        await DenyAsync(bed, secondId);
+        var denied = await Assert.ThrowsAsync<McpProtocolException>(() => second);
+        Assert.Equal(-32003, (int)denied.ErrorCode);
+        Assert.Contains("Approval denied", denied.Message, StringComparison.Ordinal);
+        Assert.Single(server.Calls.Calls);
+
+        // The held call already told the client of the denial: the next identical call is held for a new approval.
+        var third = client.CallToolAsync("delete_repository", Repo("acme/app")).AsTask();
+        var thirdId = await NewPendingAsync(bed, seen);
+        Assert.NotEqual(secondId, thirdId);
+        await ApproveAsync(bed, thirdId);
+        Assert.NotEqual(true, (await third).IsError);
+        Assert.Equal(["delete_repository acme/app", "delete_repository acme/app"], server.Calls.Calls);
+
+        var metrics = await bed.ScrapeAsync();
+        Assert.True(metrics["sidecar_denials_total{reason=\"approval_denied\"}"] >= 1);
+    }
+
+    [Fact]
+    public async Task HoldMode_RawPostDenied_IsAJsonRpcErrorWithTheApprovalsCode_NothingForwarded()
+    {
+        await using var stub = await StubMcpServer.StartAsync();
+        var (bed, policy) = await StartAsync(stub.Url, Policy.Replace("\"require_approval\": true,", HoldPolicyApproval, StringComparison.Ordinal));
+        await using var bedScope = bed;
+        using var policyScope = policy;
+        using var agent = bed.Agent(McpBed.Researcher);
+
+        var held = agent.SendAsync(Post(McpBed.Endpoint(bed),
+            """{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"delete_repository","arguments":{"repo":"acme/app"}}}"""));
+        var id = await NewPendingAsync(bed, []);
+        await DenyAsync(bed, id);
+
+        using var response = await held;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(9, answer.GetProperty("id").GetInt32());
+        var error = answer.GetProperty("error");
+        Assert.Equal(-32003, error.GetProperty("code").GetInt32());
+        Assert.Equal("approval_denied", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Equal(id, error.GetProperty("data").GetProperty("approval_id").GetString());
+        Assert.Empty(stub.Bodies);
+    }
+
+    [Fact]
+    public async Task Revision20251125_ElicitationComplete_IsSentOnTheSessionStream_WhenTheApprovalIsDecided()
+    {
+        await using var server = await SdkMcpServer.StartAsync();
+        var (bed, policy) = await StartAsync(server.Url);
+        await using var bedScope = bed;
+        using var policyScope = policy;
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = McpBed.Endpoint(bed), TransportMode = HttpTransportMode.StreamableHttp },
+            bed.Agent(McpBed.Researcher), NullLoggerFactory.Instance, ownsHttpClient: true);
+        await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25" });
+        var completed = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var handler = client.RegisterNotificationHandler("notifications/elicitation/complete", (notification, _) =>
+        {
+            completed.Enqueue(notification.Params?["elicitationId"]?.GetValue<string>() ?? "?");
+            return ValueTask.CompletedTask;
+        });
+
+        var required = await Assert.ThrowsAsync<UrlElicitationRequiredException>(() => client.CallToolAsync("delete_repository", Repo("acme/app")).AsTask());
+        var id = Assert.Single(required.Elicitations).ElicitationId!;
+        Assert.Empty(completed);
+
+        // Approved: the session is told; the client retries and the call goes through once.
+        await ApproveAsync(bed, id);
+        Assert.True(await Eventually.TrueAsync(() => completed.Contains(id)), "no notifications/elicitation/complete arrived");
+        Assert.NotEqual(true, (await client.CallToolAsync("delete_repository", Repo("acme/app"))).IsError);
+        Assert.Equal(["delete_repository acme/app"], server.Calls.Calls);
+
+        // Denied: told as well (the outcome comes from the retry: approval_denied).
+        var next = await Assert.ThrowsAsync<UrlElicitationRequiredException>(() => client.CallToolAsync("delete_repository", Repo("acme/other")).AsTask());
+        var nextId = Assert.Single(next.Elicitations).ElicitationId!;
+        await DenyAsync(bed, nextId);
+        Assert.True(await Eventually.TrueAsync(() => completed.Contains(nextId)), "no notifications/elicitation/complete after the denial");
+        var denied = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("delete_repository", Repo("acme/other")).AsTask());
+        Assert.Equal(-32003, (int)denied.ErrorCode);
+        Assert.Single(server.Calls.Calls);
+
+        // Once per elicitation, counted by method.
+        Assert.Equal([id, nextId], completed);
+        var metrics = await bed.ScrapeAsync();
+        Assert.Equal(2, metrics["sidecar_mcp_notifications_total{method=\"notifications/elicitation/complete\"}"]);
     }
 }

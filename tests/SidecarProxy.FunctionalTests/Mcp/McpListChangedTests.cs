@@ -46,5 +46,10 @@ public sealed class McpListChangedTests
 
         // Only what the session listed: it never listed prompts.
         Assert.Equal(0, Volatile.Read(ref prompts));
+
+        // What the sidecar itself wrote is counted, by method; the unused methods exist at zero.
+        var metrics = await bed.ScrapeAsync();
+        Assert.True(metrics["sidecar_mcp_notifications_total{method=\"notifications/tools/list_changed\"}"] >= 1);
+        Assert.Equal(0, metrics["sidecar_mcp_notifications_total{method=\"notifications/prompts/list_changed\"}"]);
     }
 }
