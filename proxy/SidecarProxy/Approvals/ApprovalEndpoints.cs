@@ -389,7 +389,7 @@ internal static class ApprovalEndpoints
     private static void WriteOptionalTime(Utf8JsonWriter json, string name, DateTimeOffset? value) =>
         WriteOptionalString(json, name, value is { } v ? PolicyInputBuilder.Rfc3339(v) : null);
 
-    private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    internal static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))

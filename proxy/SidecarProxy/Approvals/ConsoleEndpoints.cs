@@ -25,6 +25,7 @@ namespace SidecarProxy.Approvals;
 /// GET  /console/continue?to=/...    the end of a login (see ConsolePages.WriteContinueAsync)
 /// POST /console/logout              ends the session
 /// GET  /console/style.css
+/// GET  /console/console.js, /console/live/...   the live updates of open pages (see ConsoleLiveEndpoints)
 /// </code>
 /// A GET without a session starts the login (302 to the issuer); a POST without one is 401. Every POST needs the
 /// antiforgery token of the session's forms (400 without). Roles come from the id_token (<c>RolesClaim</c>) and
@@ -55,6 +56,7 @@ internal static class ConsoleEndpoints
         endpoints.MapGet(ContinuePath, (RequestDelegate)ContinueAsync).RequireListener(ListenerKind.Admin);
         endpoints.MapPost(LogoutPath, (RequestDelegate)LogoutAsync).RequireListener(ListenerKind.Admin);
         endpoints.MapGet(ConsolePages.StylePath, (RequestDelegate)StyleAsync).RequireListener(ListenerKind.Admin);
+        endpoints.MapApprovalConsoleLive();
         return endpoints;
     }
 
@@ -226,7 +228,7 @@ internal static class ConsoleEndpoints
     }
 
     /// <summary>The person of the session cookie, set as the request's user (antiforgery binds its tokens to them).</summary>
-    private static async Task<ConsolePerson?> PersonAsync(HttpContext context)
+    internal static async Task<ConsolePerson?> PersonAsync(HttpContext context)
     {
         var result = await context.AuthenticateAsync(ConsoleAuthentication.CookieScheme);
         if (!result.Succeeded || ConsolePerson.FromPrincipal(result.Principal) is not { } person)
@@ -265,7 +267,7 @@ internal static class ConsoleEndpoints
     private static string Csrf(HttpContext context) =>
         context.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(context).RequestToken!;
 
-    private static async Task<ApprovalRecord?> FindAsync(HttpContext context)
+    internal static async Task<ApprovalRecord?> FindAsync(HttpContext context)
     {
         var id = context.Request.RouteValues["id"] as string ?? string.Empty;
         return InMemoryApprovalStore.IsWellFormedId(id)

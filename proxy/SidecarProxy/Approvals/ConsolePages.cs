@@ -7,19 +7,20 @@ using SidecarProxy.Policy;
 namespace SidecarProxy.Approvals;
 
 /// <summary>
-/// The console's HTML: server-rendered pages with no script at all, one stylesheet from the sidecar, forms that
-/// post back to it. Every value from a request, a token or a policy is HTML-encoded. Every page is sent with a
-/// strict Content-Security-Policy, <c>X-Frame-Options: DENY</c> and <c>Cache-Control: no-store</c>.
+/// The console's HTML: server-rendered pages that work without script, one stylesheet and one small script from
+/// the sidecar (<see cref="ConsoleScript"/>, which only keeps an open page up to date), forms that post back to it.
+/// Every value from a request, a token or a policy is HTML-encoded. Every page is sent with a strict
+/// Content-Security-Policy, <c>X-Frame-Options: DENY</c> and <c>Cache-Control: no-store</c>.
 /// </summary>
 internal static class ConsolePages
 {
     public const string StylePath = "/console/style.css";
 
-    /// <summary>No script, no frame, nothing from elsewhere; forms post only back here.</summary>
+    /// <summary>Only the sidecar's own script (no inline script), fetches only back here, no frame, nothing from elsewhere; forms post only back here.</summary>
     public const string ContentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-    /// <summary>How often the list page reloads itself (a meta refresh: the console has no script).</summary>
+    /// <summary>How often the list page reloads itself when the browser runs no script (a meta refresh inside noscript).</summary>
     public const int ListRefreshSeconds = 15;
 
     private static readonly HtmlEncoder Html = HtmlEncoder.Default;
@@ -58,59 +59,49 @@ internal static class ConsolePages
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(decided);
         var b = new StringBuilder();
-        b.Append("<section aria-labelledby=\"pending\"><h2 id=\"pending\">Pending (").Append(pending.Count).Append(")</h2>");
-        if (pending.Count == 0)
-        {
-            b.Append("<p>Nothing is waiting for a decision.</p>");
-        }
-        else
-        {
-            b.Append("<table><thead><tr><th scope=\"col\">Approval</th><th scope=\"col\">Agent</th><th scope=\"col\">Request</th>")
-                .Append("<th scope=\"col\">Task</th><th scope=\"col\">Requested by</th><th scope=\"col\">Approvals</th>")
-                .Append("<th scope=\"col\">Expires</th></tr></thead><tbody>");
-            foreach (var r in pending)
-            {
-                b.Append("<tr><td><a href=\"/approvals/").Append(E(r.Id)).Append("\">").Append(E(r.Id)).Append("</a></td>")
-                    .Append("<td>").Append(E(r.Context.SpiffeId)).Append("</td>")
-                    .Append("<td><code>").Append(E(r.Context.Method)).Append(' ').Append(E(r.Context.Tool)).Append(' ')
-                    .Append(E(Target(r.Context))).Append("</code></td>")
-                    .Append("<td>").Append(E(r.Context.TaskId ?? "-")).Append("</td>")
-                    .Append("<td>").Append(E(r.Context.RequestedBy ?? "-")).Append("</td>")
-                    .Append("<td>").Append(r.ApprovedBy.Count).Append(" of ").Append(r.Terms.MinApprovals).Append("</td>")
-                    .Append("<td>").Append(Time(r.ExpiresAt)).Append("</td></tr>");
-            }
 
-            b.Append("</tbody></table>");
+        // The tables are always there (hidden when empty) so that the script can fill them in place.
+        b.Append("<section aria-labelledby=\"pending\"><h2 id=\"pending\">Pending (").Append(pending.Count).Append(")</h2>");
+        b.Append("<p id=\"pending-empty\"").Append(pending.Count == 0 ? string.Empty : " hidden").Append(">Nothing is waiting for a decision.</p>");
+        b.Append("<table id=\"pending-table\"").Append(pending.Count == 0 ? " hidden" : string.Empty).Append("><thead><tr><th scope=\"col\">Approval</th><th scope=\"col\">Agent</th><th scope=\"col\">Request</th>")
+            .Append("<th scope=\"col\">Task</th><th scope=\"col\">Requested by</th><th scope=\"col\">Approvals</th>")
+            .Append("<th scope=\"col\">Expires</th></tr></thead><tbody id=\"pending-rows\">");
+        foreach (var r in pending)
+        {
+            b.Append("<tr><td><a href=\"/approvals/").Append(E(r.Id)).Append("\">").Append(E(r.Id)).Append("</a></td>")
+                .Append("<td>").Append(E(r.Context.SpiffeId)).Append("</td>")
+                .Append("<td><code>").Append(E(r.Context.Method)).Append(' ').Append(E(r.Context.Tool)).Append(' ')
+                .Append(E(Target(r.Context))).Append("</code></td>")
+                .Append("<td>").Append(E(r.Context.TaskId ?? "-")).Append("</td>")
+                .Append("<td>").Append(E(r.Context.RequestedBy ?? "-")).Append("</td>")
+                .Append("<td>").Append(r.ApprovedBy.Count).Append(" of ").Append(r.Terms.MinApprovals).Append("</td>")
+                .Append("<td>").Append(Time(r.ExpiresAt)).Append("</td></tr>");
         }
+
+        b.Append("</tbody></table>");
 
         b.Append("</section><section aria-labelledby=\"decided\"><h2 id=\"decided\">Recently decided</h2>");
-        if (decided.Count == 0)
+        b.Append("<p id=\"decided-empty\"").Append(decided.Count == 0 ? string.Empty : " hidden").Append(">No approval has been decided recently.</p>");
+        b.Append("<table id=\"decided-table\"").Append(decided.Count == 0 ? " hidden" : string.Empty).Append("><thead><tr><th scope=\"col\">Approval</th><th scope=\"col\">State</th><th scope=\"col\">Agent</th>")
+            .Append("<th scope=\"col\">Request</th><th scope=\"col\">Decided by</th><th scope=\"col\">When</th></tr></thead><tbody id=\"decided-rows\">");
+        foreach (var r in NewestFirst(decided))
         {
-            b.Append("<p>No approval has been decided recently.</p>");
-        }
-        else
-        {
-            b.Append("<table><thead><tr><th scope=\"col\">Approval</th><th scope=\"col\">State</th><th scope=\"col\">Agent</th>")
-                .Append("<th scope=\"col\">Request</th><th scope=\"col\">Decided by</th><th scope=\"col\">When</th></tr></thead><tbody>");
-
-            // Newest first: what was decided a moment ago is what people look for.
-            foreach (var r in decided.OrderByDescending(r => r.EndedAt ?? r.DecidedAt ?? r.CreatedAt))
-            {
-                b.Append("<tr><td><a href=\"/approvals/").Append(E(r.Id)).Append("\">").Append(E(r.Id)).Append("</a></td>")
-                    .Append("<td><span class=\"state state-").Append(E(r.State)).Append("\">").Append(E(r.State)).Append("</span></td>")
-                    .Append("<td>").Append(E(r.Context.SpiffeId)).Append("</td>")
-                    .Append("<td><code>").Append(E(r.Context.Method)).Append(' ').Append(E(r.Context.Tool)).Append(' ')
-                    .Append(E(r.Context.Path)).Append("</code></td>")
-                    .Append("<td>").Append(E(string.Join(", ", r.Votes.Select(Voter)))).Append("</td>")
-                    .Append("<td>").Append(Time(r.DecidedAt ?? r.EndedAt)).Append("</td></tr>");
-            }
-
-            b.Append("</tbody></table>");
+            b.Append("<tr><td><a href=\"/approvals/").Append(E(r.Id)).Append("\">").Append(E(r.Id)).Append("</a></td>")
+                .Append("<td><span class=\"state state-").Append(E(r.State)).Append("\">").Append(E(r.State)).Append("</span></td>")
+                .Append("<td>").Append(E(r.Context.SpiffeId)).Append("</td>")
+                .Append("<td><code>").Append(E(r.Context.Method)).Append(' ').Append(E(r.Context.Tool)).Append(' ')
+                .Append(E(r.Context.Path)).Append("</code></td>")
+                .Append("<td>").Append(E(string.Join(", ", r.Votes.Select(Voter)))).Append("</td>")
+                .Append("<td>").Append(Time(r.DecidedAt ?? r.EndedAt)).Append("</td></tr>");
         }
 
-        b.Append("</section><p class=\"hint\">This page reloads every ").Append(ListRefreshSeconds).Append(" seconds.</p>");
-        var head = $"<meta http-equiv=\"refresh\" content=\"{ListRefreshSeconds.ToString(CultureInfo.InvariantCulture)}\">";
-        return WriteAsync(context, 200, "Approvals", head, (person, csrf), b.ToString());
+        b.Append("</tbody></table>");
+
+        b.Append("</section><p class=\"hint\" id=\"live-hint\">This page reloads every ").Append(ListRefreshSeconds).Append(" seconds.</p>");
+
+        // Without script the page reloads itself; with script (which runs in place of noscript) it is updated in place.
+        var head = $"<noscript><meta http-equiv=\"refresh\" content=\"{ListRefreshSeconds.ToString(CultureInfo.InvariantCulture)}\"></noscript>";
+        return WriteAsync(context, 200, "Approvals", head, (person, csrf), b.ToString(), "data-live=\"list\"");
     }
 
     public static Task WriteDetailAsync(HttpContext context, ConsolePerson person, string csrf, ApprovalRecord record, string? notice)
@@ -134,7 +125,7 @@ internal static class ConsolePages
         RowText(b, "Created", Rfc(record.CreatedAt));
         RowText(b, "Expires", Rfc(record.ExpiresAt));
         RowText(b, "Mode", record.Terms.Mode);
-        RowText(b, "Approvals", $"{record.ApprovedBy.Count} of {record.Terms.MinApprovals}");
+        Row(b, "Approvals", $"<span id=\"approval-count\">{record.ApprovedBy.Count} of {record.Terms.MinApprovals}</span>");
         RowText(b, "Approver roles", record.Terms.ApproverRoles.Count == 0 ? "approve" : string.Join(", ", record.Terms.ApproverRoles.Select(r => "approve:" + r)));
         b.Append("</dl></section>");
 
@@ -193,28 +184,24 @@ internal static class ConsolePages
         }
 
         b.Append("</section><section aria-labelledby=\"votes\"><h2 id=\"votes\">Decisions so far</h2>");
-        if (record.Votes.Count == 0)
+        b.Append("<p id=\"votes-empty\"").Append(record.Votes.Count == 0 ? string.Empty : " hidden").Append(">Nobody has decided yet.</p>");
+        b.Append("<table id=\"votes-table\"").Append(record.Votes.Count == 0 ? " hidden" : string.Empty)
+            .Append("><thead><tr><th scope=\"col\">Who</th><th scope=\"col\">Decision</th><th scope=\"col\">Comment</th><th scope=\"col\">When</th></tr></thead><tbody id=\"votes-rows\">");
+        foreach (var vote in record.Votes)
         {
-            b.Append("<p>Nobody has decided yet.</p>");
+            b.Append("<tr><td>").Append(E(Voter(vote))).Append("</td><td>").Append(vote.Approve ? "approve" : "deny")
+                .Append("</td><td>").Append(E(vote.Comment ?? "-")).Append("</td><td>").Append(Time(vote.At)).Append("</td></tr>");
         }
-        else
-        {
-            b.Append("<table><thead><tr><th scope=\"col\">Who</th><th scope=\"col\">Decision</th><th scope=\"col\">Comment</th><th scope=\"col\">When</th></tr></thead><tbody>");
-            foreach (var vote in record.Votes)
-            {
-                b.Append("<tr><td>").Append(E(Voter(vote))).Append("</td><td>").Append(vote.Approve ? "approve" : "deny")
-                    .Append("</td><td>").Append(E(vote.Comment ?? "-")).Append("</td><td>").Append(Time(vote.At)).Append("</td></tr>");
-            }
 
-            b.Append("</tbody></table>");
-        }
+        b.Append("</tbody></table>");
 
         b.Append("</section>");
         if (record.State == ApprovalStates.Pending && person.MayDecide)
         {
             var id = E(record.Id);
             b.Append("<section aria-labelledby=\"decide\"><h2 id=\"decide\">Decide</h2>")
-                .Append("<form method=\"post\" action=\"/approvals/").Append(id).Append("/approve\">")
+                .Append("<p id=\"decide-outcome\" class=\"message\" hidden></p>")
+                .Append("<form id=\"decide-form\" method=\"post\" action=\"/approvals/").Append(id).Append("/approve\">")
                 .Append("<input type=\"hidden\" name=\"").Append(ConsoleAuthentication.AntiforgeryField).Append("\" value=\"").Append(E(csrf)).Append("\">")
                 .Append("<p><label for=\"comment\">Comment (optional)</label><br>")
                 .Append("<textarea id=\"comment\" name=\"comment\" rows=\"3\" cols=\"60\" maxlength=\"")
@@ -225,7 +212,7 @@ internal static class ConsolePages
                 .Append("</form></section>");
         }
 
-        return WriteAsync(context, 200, "Approval " + record.Id, null, (person, csrf), b.ToString());
+        return WriteAsync(context, 200, "Approval " + record.Id, null, (person, csrf), b.ToString(), $"data-live=\"approval\" data-approval-id=\"{E(record.Id)}\"");
     }
 
     public static string Css => """
@@ -249,16 +236,25 @@ internal static class ConsolePages
         button.approve { background: #1d6b2a; color: #fff; border: 0; }
         button.deny { background: #a00; color: #fff; border: 0; }
         a:focus, button:focus, textarea:focus { outline: 3px solid #f90; outline-offset: 2px; }
+        button:disabled { opacity: 0.5; cursor: not-allowed; }
+        .live { min-height: 1.4em; }
+        [hidden] { display: none; }
         """;
 
-    private static async Task WriteAsync(HttpContext context, int status, string title, string? head, (ConsolePerson Person, string Csrf)? session, string body)
+    private static async Task WriteAsync(
+        HttpContext context, int status, string title, string? head, (ConsolePerson Person, string Csrf)? session, string body, string? live = null)
     {
         var page = new StringBuilder(4096);
         page.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<title>").Append(E(title)).Append(" - SidecarProxy</title>")
             .Append("<link rel=\"stylesheet\" href=\"").Append(StylePath).Append("\">")
-            .Append(head)
-            .Append("</head><body><header><p><strong>SidecarProxy approvals</strong></p>");
+            .Append(head);
+        if (live is not null)
+        {
+            page.Append("<script src=\"").Append(ConsoleScript.Path).Append("\" defer></script>");
+        }
+
+        page.Append("</head><body").Append(live is null ? string.Empty : " " + live).Append("><header><p><strong>SidecarProxy approvals</strong></p>");
         if (session is { } s)
         {
             page.Append("<div>Logged in as <span id=\"person\">").Append(E(s.Person.DisplayName)).Append("</span> ")
@@ -267,7 +263,14 @@ internal static class ConsolePages
                 .Append("\"><button type=\"submit\">Log out</button></form></div>");
         }
 
-        page.Append("</header><main><h1>").Append(E(title)).Append("</h1>").Append(body).Append("</main></body></html>");
+        page.Append("</header><main><h1>").Append(E(title)).Append("</h1>");
+        if (live is not null)
+        {
+            // What the script changes is announced here (screen readers read it without moving the focus).
+            page.Append("<p id=\"live-status\" class=\"live hint\" role=\"status\" aria-live=\"polite\"></p>");
+        }
+
+        page.Append(body).Append("</main></body></html>");
         SetHeaders(context.Response);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/html; charset=utf-8";
@@ -289,12 +292,16 @@ internal static class ConsolePages
         headers["Referrer-Policy"] = "no-referrer";
     }
 
-    private static string Voter(ApprovalVote vote) =>
+    /// <summary>Newest first: what was decided a moment ago is what people look for.</summary>
+    internal static IEnumerable<ApprovalRecord> NewestFirst(IEnumerable<ApprovalRecord> decided) =>
+        decided.OrderByDescending(r => r.EndedAt ?? r.DecidedAt ?? r.CreatedAt);
+
+    internal static string Voter(ApprovalVote vote) =>
         (vote.ApproverName is { } name ? $"{name} ({vote.Approver})" : vote.Approver)
         + (vote.OnBehalfOf is { } behalf ? $" for {behalf}" : string.Empty);
 
     // The policy input's query may come with or without its '?'.
-    private static string Target(ApprovalContext c) =>
+    internal static string Target(ApprovalContext c) =>
         c.Query.Length == 0 || c.Query.StartsWith('?') ? c.Path + c.Query : c.Path + "?" + c.Query;
 
     private static void RowText(StringBuilder b, string name, string value) => Row(b, name, E(value));
@@ -304,7 +311,7 @@ internal static class ConsolePages
 
     private static string Time(DateTimeOffset? at) => at is { } t ? $"<time datetime=\"{E(Rfc(t))}\">{E(Rfc(t))}</time>" : "-";
 
-    private static string Rfc(DateTimeOffset at) => PolicyInputBuilder.Rfc3339(at);
+    internal static string Rfc(DateTimeOffset at) => PolicyInputBuilder.Rfc3339(at);
 
     private static string E(string? value) => Html.Encode(value ?? string.Empty);
 }

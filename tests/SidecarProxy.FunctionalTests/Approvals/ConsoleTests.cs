@@ -66,7 +66,9 @@ public sealed class ConsoleTests
         Assert.Equal(ConsolePages.ContentSecurityPolicy, detail.Headers.GetValues("Content-Security-Policy").Single());
         Assert.Equal("DENY", detail.Headers.GetValues("X-Frame-Options").Single());
         Assert.Contains("no-store", detail.Headers.CacheControl!.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        // One script, the sidecar's own; nothing inline.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "<script", System.Text.RegularExpressions.RegexOptions.IgnoreCase));
+        Assert.Contains("<script src=\"/console/console.js\" defer></script>", html, StringComparison.Ordinal);
         foreach (var expected in new[]
         {
             CredentialBed.AgentId, "t-1", ApprovalBed.Requester, "cleanup", "plain", "DELETE", $"{marker}?force=1",
@@ -81,6 +83,60 @@ public sealed class ConsoleTests
 
         var csrfCookie = Assert.Single(browser.Cookies.GetCookies(bed.ConsoleUrl), c => c.Name == ConsoleAuthentication.AntiforgeryCookieName);
         Assert.True(csrfCookie.Secure && csrfCookie.HttpOnly && csrfCookie.Path == "/");
+    }
+
+    [Fact]
+    public async Task LiveJson_NeedsTheSession_AndCarriesTheListAndTheStateWithoutSecrets()
+    {
+        await using var bed = await ConsoleBed.StartAsync();
+        var marker = CredentialBed.Marker();
+        using var agent = bed.Approvals.Agent();
+        var id = await ApprovalBed.AskAsync(agent, bed.Approvals.Gated(marker));
+
+        using var anonymous = bed.Browser();
+        foreach (var path in new[] { "/console/live/approvals", "/console/live/approvals/" + id })
+        {
+            using var refused = await anonymous.GetAsync(path);
+            Assert.Equal((401, "console_session_missing"), ((int)refused.StatusCode, (await Problem.ReadAsync(refused)).Code));
+        }
+
+        using var browser = bed.Browser();
+        await browser.LoginToAsync();
+        using var list = await browser.GetAsync("/console/live/approvals");
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal("application/json", list.Content.Headers.ContentType?.MediaType);
+        var listText = await list.Content.ReadAsStringAsync();
+        var pending = Assert.Single(JsonDocument.Parse(listText).RootElement.GetProperty("pending").EnumerateArray());
+        Assert.Equal((id, CredentialBed.AgentId, "0 of 1"),
+            (pending.GetProperty("id").GetString(), pending.GetProperty("agent").GetString(), pending.GetProperty("approvals").GetString()));
+        Assert.Contains(marker, pending.GetProperty("request").GetString(), StringComparison.Ordinal);
+
+        using (var decided = await browser.DecideAsync(id, approve: false, comment: "not now"))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, decided.StatusCode);
+        }
+
+        using var one = await browser.GetAsync("/console/live/approvals/" + id);
+        var oneText = await one.Content.ReadAsStringAsync();
+        var state = JsonDocument.Parse(oneText).RootElement;
+        Assert.Equal("denied", state.GetProperty("state").GetString());
+        var vote = Assert.Single(state.GetProperty("votes").EnumerateArray());
+        Assert.Equal(("deny", "not now"), (vote.GetProperty("decision").GetString(), vote.GetProperty("comment").GetString()));
+        Assert.Contains("Alice Approver", vote.GetProperty("by").GetString(), StringComparison.Ordinal);
+
+        // Less than the pages: no headers, body preview or claims, and never a secret.
+        foreach (var text in new[] { listText, oneText })
+        {
+            Assert.DoesNotContain("CANARY", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("hunter2", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("cleanup", text, StringComparison.Ordinal);
+        }
+
+        using var unknown = await browser.GetAsync("/console/live/approvals/apr_unknown");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var script = await browser.GetAsync("/console/console.js");
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("/console/live/approvals", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
