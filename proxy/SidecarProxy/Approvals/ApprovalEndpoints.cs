@@ -288,22 +288,7 @@ internal static class ApprovalEndpoints
         json.WriteString("expires_at", PolicyInputBuilder.Rfc3339(record.ExpiresAt));
         WriteOptionalTime(json, "decided_at", record.DecidedAt);
         WriteOptionalTime(json, "ended_at", record.EndedAt);
-        json.WriteString("mode", record.Terms.Mode);
-        json.WriteNumber("min_approvals", record.Terms.MinApprovals);
-        json.WriteStartArray("approver_roles");
-        foreach (var role in record.Terms.ApproverRoles)
-        {
-            json.WriteStringValue(role);
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("approved_by");
-        foreach (var approver in record.ApprovedBy)
-        {
-            json.WriteStringValue(approver);
-        }
-
-        json.WriteEndArray();
+        ApprovalJson.WriteTermsAndApprovers(json, record);
         json.WriteStartArray("votes");
         foreach (var vote in record.Votes)
         {

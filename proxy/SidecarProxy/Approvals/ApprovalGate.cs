@@ -198,11 +198,7 @@ internal sealed partial class ApprovalGate(
         }
 
         var record = result.Record!;
-        var approved = request with
-        {
-            Approval = new ApprovalGrant(record.Id, record.ApprovedBy, record.DecidedAt ?? time.GetUtcNow()),
-            Time = time.GetUtcNow(),
-        };
+        var approved = WithApproval(request, record);
         PolicyDecision again;
         try
         {
@@ -244,6 +240,20 @@ internal sealed partial class ApprovalGate(
             context.Response.Headers.RetryAfter = seconds;
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// <paramref name="request"/> carrying the consumed approval as <c>input.approval</c>, to ask the policy again:
+    /// the approval releases the request only if the policy still allows it.
+    /// </summary>
+    internal PolicyRequest WithApproval(PolicyRequest request, ApprovalRecord record)
+    {
+        var now = time.GetUtcNow();
+        return request with
+        {
+            Approval = new ApprovalGrant(record.Id, record.ApprovedBy, record.DecidedAt ?? now),
+            Time = now,
+        };
     }
 
     /// <summary>The console link of an approval (also sent by the webhook and used by the MCP stage, Mcp/McpApprovals.cs).</summary>

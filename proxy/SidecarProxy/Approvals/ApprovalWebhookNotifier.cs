@@ -215,22 +215,7 @@ internal sealed partial class ApprovalWebhookNotifier : BackgroundService
             WriteOptional(json, "reason", context.Reason);
             WriteOptional(json, "decision_id", context.DecisionId);
             json.WriteString("approval_url", _gate.ApprovalUrl(record.Id));
-            json.WriteString("mode", record.Terms.Mode);
-            json.WriteNumber("min_approvals", record.Terms.MinApprovals);
-            json.WriteStartArray("approver_roles");
-            foreach (var role in record.Terms.ApproverRoles)
-            {
-                json.WriteStringValue(role);
-            }
-
-            json.WriteEndArray();
-            json.WriteStartArray("approved_by");
-            foreach (var approver in record.ApprovedBy)
-            {
-                json.WriteStringValue(approver);
-            }
-
-            json.WriteEndArray();
+            ApprovalJson.WriteTermsAndApprovers(json, record);
             json.WriteString("created_at", PolicyInputBuilder.Rfc3339(record.CreatedAt));
             json.WriteString("expires_at", PolicyInputBuilder.Rfc3339(record.ExpiresAt));
             json.WriteEndObject();

@@ -216,11 +216,7 @@ internal sealed partial class McpApprovals(
         }
 
         var record = result.Record!;
-        var approved = request with
-        {
-            Approval = new ApprovalGrant(record.Id, record.ApprovedBy, record.DecidedAt ?? time.GetUtcNow()),
-            Time = time.GetUtcNow(),
-        };
+        var approved = gate.WithApproval(request, record);
         PolicyDecision again;
         try
         {
