@@ -30,6 +30,7 @@ public sealed class TestOidcIssuer : IAsyncDisposable
     private readonly string _kid = Guid.NewGuid().ToString("N");
     private readonly ConcurrentDictionary<string, Grant> _codes = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _failures = new();
+    private readonly ConcurrentQueue<string> _tokens = new();
     private int _tokensIssued;
 
     private TestOidcIssuer(WebApplication app, string? clientSecret)
@@ -50,6 +51,9 @@ public sealed class TestOidcIssuer : IAsyncDisposable
 
     /// <summary>id_tokens handed out by the token endpoint.</summary>
     public int TokensIssued => _tokensIssued;
+
+    /// <summary>Every access_token and id_token handed out, so tests can prove none of them leaked.</summary>
+    public IReadOnlyCollection<string> Tokens => _tokens;
 
     /// <summary>Why token requests were refused (e.g. "pkce"), in order.</summary>
     public IReadOnlyCollection<string> Failures => _failures;
@@ -158,13 +162,16 @@ public sealed class TestOidcIssuer : IAsyncDisposable
         else
         {
             var accessToken = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
+            var idToken = IdToken(grant, accessToken);
+            _tokens.Enqueue(accessToken);
+            _tokens.Enqueue(idToken);
             Interlocked.Increment(ref _tokensIssued);
             await context.Response.WriteAsJsonAsync(new Dictionary<string, object>
             {
                 ["access_token"] = accessToken,
                 ["token_type"] = "Bearer",
                 ["expires_in"] = 300,
-                ["id_token"] = IdToken(grant, accessToken),
+                ["id_token"] = idToken,
             });
             return;
         }
