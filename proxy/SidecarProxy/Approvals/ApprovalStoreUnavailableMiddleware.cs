@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using SidecarProxy.Admin;
+using SidecarProxy.Model;
 
 namespace SidecarProxy.Approvals;
 
@@ -12,9 +13,17 @@ internal sealed class ApprovalStoreUnavailableMiddleware(RequestDelegate next)
 {
     public const string Code = "approval_store_unavailable";
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // Agent requests never reach the approvals API or console (the approval stage refuses them itself), so
+        // they pass without an async state machine of this stage.
+        return context.IsAgentRequest() ? next(context) : GuardAsync(context);
+    }
+
+    private async Task GuardAsync(HttpContext context)
+    {
         try
         {
             await next(context);

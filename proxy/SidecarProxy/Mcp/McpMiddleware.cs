@@ -35,15 +35,20 @@ internal sealed partial class McpMiddleware(
 {
     private const string RefusedMessage = "Not found or not permitted";
 
-    public async Task InvokeAsync(HttpContext context)
+    // Not async itself: a request to any other route passes without an async state machine of this stage.
+    public Task InvokeAsync(HttpContext context)
     {
         var route = context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>();
         if (route is null || !McpRoute.IsMcp(route.Config) || context.FindTool() is null || context.FindPeerIdentity() is null)
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
+        return McpAsync(context);
+    }
+
+    private async Task McpAsync(HttpContext context)
+    {
         var tool = context.GetTool();
         var agent = context.GetPeerIdentity().SpiffeId.ToString();
         var headers = context.Request.Headers;

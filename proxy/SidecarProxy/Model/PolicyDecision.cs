@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 namespace SidecarProxy.Model;
 
 /// <summary>
@@ -24,7 +25,7 @@ internal sealed record PolicyDecision
     public ApprovalRequirement? Approval { get; init; }
 
     /// <summary>Headers set on the forwarded request (credential headers are ignored).</summary>
-    public IReadOnlyDictionary<string, string> HeadersToAdd { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> HeadersToAdd { get; init; } = ReadOnlyDictionary<string, string>.Empty;
 
     /// <summary>Headers removed from the forwarded request.</summary>
     public IReadOnlyList<string> HeadersToRemove { get; init; } = [];

@@ -29,24 +29,52 @@ internal sealed partial class PolicyDecisionMiddleware(
 {
     private readonly Prometheus.Counter.Child _aborts = metrics.ClientAborts.WithLabels("policy");
 
-    public async Task InvokeAsync(HttpContext context)
+    // CA2012: the ValueTask below is consumed exactly once: its Result when it completed synchronously, else awaited
+    // by the continuation it is handed to.
+#pragma warning disable CA2012
+    public Task InvokeAsync(HttpContext context)
     {
         // The MCP stage decides each JSON-RPC message of a POST itself and records an allowing decision for
         // what it forwards (Mcp/McpMiddleware.cs); it calls this stage only then.
         if (context.Features.Get<IPolicyDecisionFeature>() is { Decision: { Allowed: true, RequireApproval: false } })
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
         var tool = context.GetTool();
         var request = requests.Create(
             context, context.GetPeerIdentity(), tool, context.Features.Get<ITaskContextFeature>()?.Task);
+        ValueTask<PolicyDecision> deciding;
+        try
+        {
+            deciding = decisionPoint.DecideAsync(request, context.RequestAborted);
+        }
+#pragma warning disable CA1031 // Fail closed: the awaited path below sorts the failure out and refuses the request.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            deciding = ValueTask.FromException<PolicyDecision>(ex);
+        }
 
+        // The usual allowed request (the embedded engine decides synchronously; nothing to contain or approve)
+        // continues without an async state machine of this stage.
+        if (deciding.IsCompletedSuccessfully && deciding.Result is { Allowed: true, RequireApproval: false, Contain: null } allowed)
+        {
+            context.Features.Set<IPolicyDecisionFeature>(new PolicyDecisionFeature(request, allowed));
+            context.FindOutcome()?.Allow();
+            return next(context);
+        }
+
+        return DecideAsync(context, tool, request, deciding);
+    }
+#pragma warning restore CA2012
+
+    private async Task DecideAsync(HttpContext context, ToolDescriptor tool, PolicyRequest request, ValueTask<PolicyDecision> deciding)
+    {
         PolicyDecision decision;
         try
         {
-            decision = await decisionPoint.DecideAsync(request, context.RequestAborted);
+            decision = await deciding;
         }
         catch (Exception ex) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -15,31 +15,57 @@ namespace SidecarProxy.Pipeline;
 internal sealed class RevocationMiddleware(
     RequestDelegate next, IRevocationCheck revocations, DenialResponder denials, IRevocationFreshness? freshness = null)
 {
-    public async Task InvokeAsync(HttpContext context)
+    // CA2012: the ValueTask below is consumed exactly once: its Result when it completed synchronously, else awaited
+    // by the continuation it is handed to.
+#pragma warning disable CA2012
+    public Task InvokeAsync(HttpContext context)
     {
         if (!context.IsAgentRequest())
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
         if (freshness is { RefuseRequests: true })
         {
-            await denials.DenyAsync(
+            return denials.DenyAsync(
                 context, DenialCode.RevocationsStale, "the revocation list has not been synced with the fleet's store for too long");
-            return;
         }
 
-        RevocationVerdict verdict;
+        ValueTask<RevocationVerdict> check;
         try
         {
-            verdict = await revocations.CheckAsync(context.GetPeerIdentity(), taskId: null, context.RequestAborted);
+            check = revocations.CheckAsync(context.GetPeerIdentity(), taskId: null, context.RequestAborted);
         }
 #pragma warning disable CA1031 // Fail closed: whatever went wrong, the request is refused.
         catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
 #pragma warning restore CA1031
         {
-            await denials.DenyAsync(context, DenialCode.Revoked, "the revocation list could not be checked");
+            return Unchecked(context);
+        }
+
+        // The usual case (the in-memory list answered at once, nothing revoked) continues without an async state
+        // machine of this stage; anything else goes the awaited way.
+        if (check.IsCompletedSuccessfully && check.Result is { Revoked: null, Quarantined: null })
+        {
+            return next(context);
+        }
+
+        return ContinueAsync(context, check);
+    }
+#pragma warning restore CA2012
+
+    private async Task ContinueAsync(HttpContext context, ValueTask<RevocationVerdict> check)
+    {
+        RevocationVerdict verdict;
+        try
+        {
+            verdict = await check;
+        }
+#pragma warning disable CA1031 // Fail closed: whatever went wrong, the request is refused.
+        catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            await Unchecked(context);
             return;
         }
 
@@ -56,4 +82,7 @@ internal sealed class RevocationMiddleware(
 
         await next(context);
     }
+
+    private Task Unchecked(HttpContext context) =>
+        denials.DenyAsync(context, DenialCode.Revoked, "the revocation list could not be checked");
 }

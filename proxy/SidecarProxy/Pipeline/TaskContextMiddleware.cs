@@ -18,10 +18,30 @@ internal sealed class TaskContextMiddleware(
     DenialResponder denials,
     TaskRequestRegistry? inFlight = null)
 {
-    public async Task InvokeAsync(HttpContext context)
+    private static readonly TaskContextFeature NoTask = new(null);
+
+    // CA2012: the ValueTask below is consumed exactly once: its Result when it completed synchronously, else awaited
+    // by the continuation it is handed to.
+#pragma warning disable CA2012
+    public Task InvokeAsync(HttpContext context)
     {
         var identity = context.GetPeerIdentity();
-        var result = await resolver.ResolveAsync(context, identity, context.RequestAborted);
+        var resolving = resolver.ResolveAsync(context, identity, context.RequestAborted);
+
+        // The usual request without a task grant continues without an async state machine of this stage.
+        if (resolving.IsCompletedSuccessfully && resolving.Result is { Task: null, Denial: null })
+        {
+            context.Features.Set<ITaskContextFeature>(NoTask);
+            return next(context);
+        }
+
+        return ContinueAsync(context, identity, resolving);
+    }
+#pragma warning restore CA2012
+
+    private async Task ContinueAsync(HttpContext context, PeerIdentity identity, ValueTask<TaskContextResult> resolving)
+    {
+        var result = await resolving;
         if (result.Denial is { } code)
         {
             await denials.DenyAsync(context, code, result.Detail, result.Status, result.Extensions);

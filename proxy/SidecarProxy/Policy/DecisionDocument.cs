@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using SidecarProxy.Approvals;
 using SidecarProxy.Model;
 using SidecarProxy.Rego.Values;
@@ -12,10 +13,13 @@ namespace SidecarProxy.Policy;
 /// </summary>
 internal static class DecisionDocument
 {
+    // What a failed parse hands back (callers look at the error, never at it): one shared denial, not one per call.
+    private static readonly PolicyDecision Unparsed = PolicyDecision.Deny(string.Empty);
+
     /// <summary>Parses a decision value. Returns false with an error that names the offending field (never its value).</summary>
     public static bool TryParse(RegoValue? value, out PolicyDecision decision, out string error)
     {
-        decision = PolicyDecision.Deny(string.Empty);
+        decision = Unparsed;
         error = string.Empty;
         switch (value)
         {
@@ -35,7 +39,7 @@ internal static class DecisionDocument
 
     private static bool TryParseObject(RegoObject o, out PolicyDecision decision, out string error)
     {
-        decision = PolicyDecision.Deny(string.Empty);
+        decision = Unparsed;
         error = string.Empty;
 
         if (!o.TryGetValue("allowed", out var allowedValue) || allowedValue is not RegoBoolean allowed)
@@ -107,7 +111,7 @@ internal static class DecisionDocument
             approval = parsed;
         }
 
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        IReadOnlyDictionary<string, string> headers = ReadOnlyDictionary<string, string>.Empty;
         if (o.TryGetValue("headers", out var h))
         {
             if (h is not RegoObject headerObject)
@@ -116,6 +120,8 @@ internal static class DecisionDocument
                 return false;
             }
 
+            var added = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            headers = added;
             foreach (var (k, v) in headerObject.Entries)
             {
                 if (k is not RegoString ks || v is not RegoString vs || !IsHeaderName(ks.Value) || !IsHeaderValue(vs.Value))
@@ -124,7 +130,7 @@ internal static class DecisionDocument
                     return false;
                 }
 
-                headers[ks.Value] = vs.Value;
+                added[ks.Value] = vs.Value;
             }
         }
 
