@@ -23,6 +23,8 @@
 # Usage: bash bench/load.sh            (DURATION=10s REPS=3 by default; DURATION=3s REPS=1 WARMUP=5s: a smoke run)
 #        CONFIGS="sidecar sidecar-alt" ALT_OF=sidecar ALT_ENV="DOTNET_gcServer=1" ALT_ARGS="..." bash bench/load.sh
 #                                              A/B: a second copy of the sidecar with other settings, interleaved
+#        CONFIGS="sidecar sidecar-alt" ALT_BIN=/tmp/old/proxy/SidecarProxy/bin/Release/net10.0 bash bench/load.sh
+#                                              A/B of two builds (e.g. before and after a change), interleaved
 #        PROFILE=1 REPS=0 bash bench/load.sh   CPU profile (perf, JIT symbols via perf maps) of each .NET target at 32
 #                                              connections, split into pipeline stages (bench/profile-stages.py), and
 #                                              runtime counters per request (dotnet-counters, bench/counters-summary.py)
@@ -50,6 +52,7 @@ PROFILE=${PROFILE:-0}
 ALT_OF=${ALT_OF:-sidecar}
 ALT_ENV=${ALT_ENV:-}
 ALT_ARGS=${ALT_ARGS:-}
+ALT_BIN=${ALT_BIN:-}   # a directory with another build of SidecarProxy for sidecar-alt (e.g. the previous commit's)
 WARMUP=${WARMUP:-45s}
 QUIET_BUSY=${QUIET_BUSY:-15}   # before each run, wait until the whole machine is below this % busy...
 QUIET_WAIT=${QUIET_WAIT:-30}   # ...for at most this many seconds (the wait is logged in quiet.log)
@@ -456,14 +459,14 @@ main() {
     local alt_engine=()
     [ "$ALT_OF" = sidecar-opa ] && alt_engine=(--Sidecar:Policy:Engine=opa "--Sidecar:Policy:OpaUrl=http://127.0.0.1:$STUB_PORT")
     # shellcheck disable=SC2086
-    env ASPNETCORE_ENVIRONMENT=Production $ALT_ENV "$bin/SidecarProxy" "${common[@]}" "${alt_engine[@]}" \
+    env ASPNETCORE_ENVIRONMENT=Production $ALT_ENV "${ALT_BIN:-$bin}/SidecarProxy" "${common[@]}" "${alt_engine[@]}" \
       "--Sidecar:Listen=https://127.0.0.1:$SIDECAR_ALT_PORT" "--Sidecar:Metrics:Listen=http://127.0.0.1:$SIDECAR_ALT_OPS_PORT" \
       "--Sidecar:Audit:Path=$WORK/audit-sidecar-alt.jsonl" $ALT_ARGS \
       >"$OUT/sidecar-alt.log" 2>&1 &
     SIDECAR_ALT_PID=$!
     PIDS+=("$SIDECAR_ALT_PID")
     wait_http "http://127.0.0.1:$SIDECAR_ALT_OPS_PORT/readyz"
-    echo "sidecar-alt: a copy of $ALT_OF with env '$ALT_ENV' and args '$ALT_ARGS'" | tee -a "$OUT/machine.txt"
+    echo "sidecar-alt: a copy of $ALT_OF with env '$ALT_ENV' and args '$ALT_ARGS'${ALT_BIN:+, built in $ALT_BIN}" | tee -a "$OUT/machine.txt"
   fi
   "$ROOT/bench/BareYarp/bin/Release/net10.0/BareYarp" --listen "127.0.0.1:$BARE_PORT" \
     --cert "$certs/sidecar.pem" --key "$certs/sidecar-key.pem" --ca "$certs/ca.pem" \
