@@ -146,6 +146,10 @@ cpu_ticks() { # pids...: utime+stime summed (fields 14 and 15 of /proc/PID/stat,
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# Private memory: anonymous pages plus the JIT's double-mapped code (shared memory), i.e. RSS without the file
+# pages mapped from the .NET framework and the application's DLLs, which every process using the same files
+# shares through the page cache.
+private_kb() { awk '/^RssAnon|^RssShmem/ {n += $2} END {print n}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 to_us() { # wrk latency like 412.00us / 1.20ms / 1.01s -> microseconds
@@ -213,7 +217,7 @@ wait_for_quiet() { # before each run: wait (at most QUIET_WAIT seconds) until th
 }
 
 measure() { # rep config load
-  local rep=$1 config=$2 load=$3 url pids before after rps p50 p99 requests errors rss hwm log
+  local rep=$1 config=$2 load=$3 url pids before after rps p50 p99 requests errors rss hwm private log
   wait_for_quiet
   url=$(target_url "$config")
   pids=$(target_pids "$config")
@@ -251,14 +255,14 @@ measure() { # rep config load
   fi
   # shellcheck disable=SC2086
   after=$(cpu_ticks $pids)
-  rss=""; hwm=""
+  rss=""; hwm=""; private=""
   local dpid
   dpid=$(dotnet_pid "$config")
-  if [ -n "$dpid" ]; then rss=$(rss_kb "$dpid"); hwm=$(hwm_kb "$dpid"); fi
+  if [ -n "$dpid" ]; then rss=$(rss_kb "$dpid"); hwm=$(hwm_kb "$dpid"); private=$(private_kb "$dpid"); fi
   local cpu10k
   cpu10k=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { if (n > 0) printf "%.3f", t / hz / n * 10000; else print "NaN" }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-    "$rep" "$config" "$load" "$rps" "$p50" "$p99" "$requests" "$errors" "$cpu10k" "$rss" "$hwm" "$(cut -d' ' -f1 /proc/loadavg)" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    "$rep" "$config" "$load" "$rps" "$p50" "$p99" "$requests" "$errors" "$cpu10k" "$rss" "$hwm" "$(cut -d' ' -f1 /proc/loadavg)" "$private" \
     | tee -a "$OUT/raw.tsv"
 }
 
@@ -276,7 +280,7 @@ summarize() {
     NR > 1 {
       k = $2 SUBSEP $3
       rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; err[k] += $8
-      cpu[k] = cpu[k] " " $9; if ($10 != "") rss[k] = rss[k] " " $10
+      cpu[k] = cpu[k] " " $9; if ($10 != "") rss[k] = rss[k] " " $10; if ($13 != "") priv[k] = priv[k] " " $13
       if (!(($2) in seen)) { seen[$2] = 1; order[++nc] = $2 }
       if (!(($3) in seenl)) { seenl[$3] = 1; lorder[++nl] = $3 }
     }
@@ -285,8 +289,8 @@ summarize() {
         l = lorder[li]
         title = l == "rate" ? "about " rate "/s, Poisson arrivals (wrk + poisson.lua)" : l == "h2" ? "HTTP/2, " h2c " connections x 10 streams (h2load)" : l " connections (wrk)"
         printf "\n### load: %s\n\n", title
-        print "| config | req/s | x nginx-authz | x bare-yarp | x nginx | p50 us | p99 us | errors | proxy CPU us/req | CPU x bare-yarp | CPU x nginx-authz | RSS MiB |"
-        print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        print "| config | req/s | x nginx-authz | x bare-yarp | x nginx | p50 us | p99 us | errors | proxy CPU us/req | CPU x bare-yarp | CPU x nginx-authz | RSS MiB | private MiB |"
+        print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         z = "nginx-authz" SUBSEP l; y = "bare-yarp" SUBSEP l; n = "nginx" SUBSEP l
         rz = (z in rps) ? median(rps[z]) : 0; ry = (y in rps) ? median(rps[y]) : 0; rn = (n in rps) ? median(rps[n]) : 0
         cz = (z in cpu) ? median(cpu[z]) * 100 : 0; cy = (y in cpu) ? median(cpu[y]) * 100 : 0
@@ -295,9 +299,10 @@ summarize() {
           if (!(k in rps)) continue
           r = median(rps[k]); u = median(cpu[k]) * 100
           mem = (k in rss) ? sprintf("%.0f", median(rss[k]) / 1024) : "-"
-          printf "| %s | %.0f | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |\n", c, r, ratio(r, rz), ratio(r, ry), ratio(r, rn),
+          pmem = (k in priv) ? sprintf("%.0f", median(priv[k]) / 1024) : "-"
+          printf "| %s | %.0f | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |\n", c, r, ratio(r, rz), ratio(r, ry), ratio(r, rn),
             (l == "h2" ? "-" : sprintf("%.0f", median(p50[k]))), (l == "h2" ? "-" : sprintf("%.0f", median(p99[k]))), err[k],
-            (c == "direct" ? "-" : sprintf("%.1f", u)), (c == "direct" ? "-" : ratio(u, cy)), (c == "direct" ? "-" : ratio(u, cz)), mem
+            (c == "direct" ? "-" : sprintf("%.1f", u)), (c == "direct" ? "-" : ratio(u, cy)), (c == "direct" ? "-" : ratio(u, cz)), mem, pmem
         }
       }
     }' "$OUT/raw.tsv"
@@ -492,12 +497,13 @@ main() {
   code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$certs/ca.pem" "$(target_url sidecar)" || true)
   [ "$code" != 200 ] || { echo "sidecar: answered 200 without a client certificate" >&2; exit 1; }
 
-  echo "== RSS idle after start-up (no request yet apart from the checks above), MiB"
+  echo "== RSS and private memory idle after start-up (no request yet apart from the checks above), MiB"
   sleep 5
   for config in $CONFIGS; do
     local dpid
     dpid=$(dotnet_pid "$config")
-    [ -n "$dpid" ] && printf '%s\t%s\n' "$config" "$(awk -v k="$(rss_kb "$dpid")" 'BEGIN {printf "%.0f", k / 1024}')"
+    [ -n "$dpid" ] && printf '%s\t%s\t%s\n' "$config" "$(awk -v k="$(rss_kb "$dpid")" 'BEGIN {printf "%.0f", k / 1024}')" \
+      "$(awk -v k="$(private_kb "$dpid")" 'BEGIN {printf "%.0f", k / 1024}')"
   done | tee "$OUT/idle-rss.tsv"
 
   echo "== warm-up (JIT tiering, connection pools): $WARMUP per target, not recorded"
@@ -508,7 +514,7 @@ main() {
   if [ "$PROFILE" = 1 ]; then profile; fi
 
   echo "== runs"
-  printf 'rep\tconfig\tload\trps\tp50_us\tp99_us\trequests\terrors\tcpu_s_per_10k\trss_kb\thwm_kb\tloadavg1\n' >"$OUT/raw.tsv"
+  printf 'rep\tconfig\tload\trps\tp50_us\tp99_us\trequests\terrors\tcpu_s_per_10k\trss_kb\thwm_kb\tloadavg1\tprivate_kb\n' >"$OUT/raw.tsv"
   local rep load
   for rep in $(seq 1 "$REPS"); do
     for config in $CONFIGS; do

@@ -17,7 +17,14 @@ internal static class DecisionDocument
     private static readonly PolicyDecision Unparsed = PolicyDecision.Deny(string.Empty);
 
     /// <summary>Parses a decision value. Returns false with an error that names the offending field (never its value).</summary>
-    public static bool TryParse(RegoValue? value, out PolicyDecision decision, out string error)
+    public static bool TryParse(RegoValue? value, out PolicyDecision decision, out string error) =>
+        TryParse(value, new DecisionProvenance(null, null), out decision, out error);
+
+    /// <summary>
+    /// Parses a decision value into a decision that carries the engine's <paramref name="provenance"/> (decision id,
+    /// policy revision), built once rather than copied.
+    /// </summary>
+    public static bool TryParse(RegoValue? value, DecisionProvenance provenance, out PolicyDecision decision, out string error)
     {
         decision = Unparsed;
         error = string.Empty;
@@ -27,17 +34,17 @@ internal static class DecisionDocument
                 error = "the decision is undefined";
                 return false;
             case RegoBoolean b:
-                decision = new PolicyDecision { Allowed = b.Value };
+                decision = new PolicyDecision { Allowed = b.Value, DecisionId = provenance.DecisionId, PolicyRevision = provenance.Revision };
                 return true;
             case RegoObject o:
-                return TryParseObject(o, out decision, out error);
+                return TryParseObject(o, provenance, out decision, out error);
             default:
                 error = $"the decision is a {value.TypeName}, not a boolean or an object";
                 return false;
         }
     }
 
-    private static bool TryParseObject(RegoObject o, out PolicyDecision decision, out string error)
+    private static bool TryParseObject(RegoObject o, DecisionProvenance provenance, out PolicyDecision decision, out string error)
     {
         decision = Unparsed;
         error = string.Empty;
@@ -184,6 +191,8 @@ internal static class DecisionDocument
             HttpStatus = status,
             Body = body,
             Contain = contain,
+            DecisionId = provenance.DecisionId,
+            PolicyRevision = provenance.Revision,
         };
         return true;
     }
@@ -244,3 +253,6 @@ internal static class DecisionDocument
 
     private static bool IsHeaderValue(string value) => value.All(c => c == '\t' || (c >= 32 && c != 127));
 }
+
+/// <summary>Where a decision came from: the engine's decision id and the policy revision (either may be unknown).</summary>
+internal readonly record struct DecisionProvenance(string? DecisionId, string? Revision);

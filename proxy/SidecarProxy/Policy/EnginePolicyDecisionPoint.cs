@@ -83,7 +83,7 @@ internal sealed partial class EnginePolicyDecisionPoint : IPolicyDecisionPoint
             _duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 
-        if (!DecisionDocument.TryParse(result.Value, out var decision, out var error))
+        if (!DecisionDocument.TryParse(result.Value, new DecisionProvenance(result.DecisionId, result.Revision), out var decision, out var error))
         {
             Count(DecisionInvalidCode);
             var message = $"{_options.Decision}: {DecisionInvalidCode}: {error}";
@@ -95,7 +95,7 @@ internal sealed partial class EnginePolicyDecisionPoint : IPolicyDecisionPoint
             throw new PolicyEngineException(message);
         }
 
-        return decision with { DecisionId = result.DecisionId, PolicyRevision = result.Revision };
+        return decision;
     }
 
     /// <summary>The input document for a request (credential headers were already removed from it).</summary>
