@@ -33,8 +33,8 @@ internal static class ApprovalStates
 
 /// <summary>One approver's vote.</summary>
 /// <param name="Approver">
-/// Who voted, authenticated: an admin caller's SPIFFE ID, or a person logged in to the console as
-/// <c>issuer#subject</c> (<see cref="ConsolePerson.Id"/>).
+/// Who voted, authenticated: an admin caller's SPIFFE ID (through the JSON API or the console, the same string), or a
+/// person logged in to the console as <c>issuer#subject</c> (<see cref="ConsolePerson.Id"/>).
 /// </param>
 /// <param name="OnBehalfOf">The person the caller says it acts for (recorded; used only by the self-approval check).</param>
 internal sealed record ApprovalVote(string Approver, string? OnBehalfOf, bool Approve, string? Comment, DateTimeOffset At)

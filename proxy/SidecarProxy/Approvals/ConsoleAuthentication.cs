@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using SidecarProxy.Admin;
 using SidecarProxy.Revocation;
 
 namespace SidecarProxy.Approvals;
@@ -33,7 +34,10 @@ internal static partial class ConsoleAuthentication
     public const string AntiforgeryCookieName = "__Host-sidecar-console-csrf";
     public const string AntiforgeryField = "__csrf";
 
-    /// <summary><c>Sidecar:Approvals:Oidc</c> with its validator, and, when the console is on, the schemes and antiforgery.</summary>
+    /// <summary>
+    /// <c>Sidecar:Approvals:Oidc</c> with its validator; with the admin listener (where the console is served) the
+    /// antiforgery of its forms; and with <c>Sidecar:Approvals:Oidc:Authority</c> the schemes of people's login.
+    /// </summary>
     public static IServiceCollection AddSidecarApprovalConsole(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -41,13 +45,15 @@ internal static partial class ConsoleAuthentication
             .Bind(configuration.GetSection(OidcOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OidcOptions>, OidcOptionsValidator>());
-        if (string.IsNullOrEmpty(configuration[OidcOptions.SectionName + ":Authority"]))
+        var oidc = !string.IsNullOrEmpty(configuration[OidcOptions.SectionName + ":Authority"]);
+        if (!oidc && string.IsNullOrEmpty(configuration[AdminOptions.SectionName + ":Listen"]))
         {
             return services;
         }
 
         // Keys for the session cookie, the OIDC state and the antiforgery tokens live in memory: nothing to leak on
-        // disk, and a restart only logs people out. Each sidecar of a fleet has its own console sessions.
+        // disk, and a restart only logs people out (and makes open forms post again). Each sidecar of a fleet has its
+        // own console sessions.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddAntiforgery(o =>
         {
@@ -61,6 +67,12 @@ internal static partial class ConsoleAuthentication
             // The console sets X-Frame-Options DENY itself (antiforgery would set SAMEORIGIN).
             o.SuppressXFrameOptionsHeader = true;
         });
+        if (!oidc)
+        {
+            // Admin SPIFFE IDs only: they are signed in by their client certificate, with no login and no session.
+            return services;
+        }
+
         services.AddAuthentication()
             .AddCookie(CookieScheme, _ => { })
             .AddOpenIdConnect(OidcScheme, _ => { });

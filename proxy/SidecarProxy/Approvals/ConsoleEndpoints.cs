@@ -15,23 +15,27 @@ using SidecarProxy.Revocation;
 namespace SidecarProxy.Approvals;
 
 /// <summary>
-/// The approval console for people, on the admin listener when <c>Sidecar:Approvals:Oidc:Authority</c> is set:
+/// The approval console, on the admin listener whenever <c>Sidecar:Admin:Listen</c> is set, for two kinds of users
+/// (<see cref="ConsoleUsers"/>): admin SPIFFE IDs presenting their X.509-SVID as the client certificate (no login;
+/// roles from <c>Sidecar:Admin:Principals</c>), and, when <c>Sidecar:Approvals:Oidc:Authority</c> is set, people
+/// logged in through OpenID Connect (roles from the id_token's <c>RolesClaim</c>). The roles mean the same for both.
 /// <code>
 /// GET  /                            pending and recently decided approvals       role read or an approver role
 /// GET  /approvals/{id}              one approval with its full context           same; 404 unknown id
 /// POST /approvals/{id}/approve      form: comment, __csrf                         an approver role for it; 404, 409, 410
 /// POST /approvals/{id}/deny         same
-/// GET  /console/signin-oidc         the OpenID Connect callback (code + state)
-/// GET  /console/continue?to=/...    the end of a login (see ConsolePages.WriteContinueAsync)
-/// POST /console/logout              ends the session
+/// GET  /console/signin-oidc         the OpenID Connect callback (code + state)    with OIDC only
+/// GET  /console/continue?to=/...    the end of a login (see ConsolePages.WriteContinueAsync)   with OIDC only
+/// POST /console/logout              ends the session                              with OIDC only
 /// GET  /console/style.css
 /// GET  /console/console.js, /console/live/...   the live updates of open pages (see ConsoleLiveEndpoints)
 /// </code>
-/// A GET without a session starts the login (302 to the issuer); a POST without one is 401. Every POST needs the
-/// antiforgery token of the session's forms (400 without). Roles come from the id_token (<c>RolesClaim</c>) and
-/// mean what they mean for admin SPIFFE IDs; a person never approves a request of their own (the agent, or the
-/// task's requester matching their subject, e-mail or user name). The JSON API at <c>/admin/approvals</c> stays
-/// for SPIFFE IDs only.
+/// A GET from nobody starts the login (302 to the issuer), or without OIDC is a 401 page saying how to sign in; a
+/// POST from nobody is 401. Every POST needs the antiforgery token of the user's forms (400 without): a client
+/// certificate is sent by the browser on its own, like a cookie, so it needs the same protection. Nobody approves a
+/// request of their own: an admin SPIFFE ID as in the JSON API (the agent or the task's requester), a person when
+/// their subject, e-mail or user name is one of those. A SPIFFE ID voting here and through <c>/admin/approvals</c> is
+/// one approver.
 /// </summary>
 internal static class ConsoleEndpoints
 {
@@ -40,10 +44,16 @@ internal static class ConsoleEndpoints
     public const string LogoutPath = "/console/logout";
     private const long MaxFormBytes = 16 * 1024;
 
+    /// <summary>How to sign in when people cannot log in (no <c>Sidecar:Approvals:Oidc</c>).</summary>
+    internal const string ClientCertificateHint =
+        "Open the console with the client certificate (X.509-SVID) of an admin SPIFFE ID, one of Sidecar:Admin:Principals. "
+        + "People log in when Sidecar:Approvals:Oidc is configured.";
+
     public static IEndpointRouteBuilder MapApprovalConsole(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        if (!endpoints.ServiceProvider.GetRequiredService<IOptions<OidcOptions>>().Value.Enabled)
+        var services = endpoints.ServiceProvider;
+        if (string.IsNullOrEmpty(services.GetRequiredService<IOptions<AdminOptions>>().Value.Listen))
         {
             return endpoints;
         }
@@ -52,17 +62,22 @@ internal static class ConsoleEndpoints
         endpoints.MapGet(ApprovalsPath + "/{id}", (RequestDelegate)DetailAsync).RequireListener(ListenerKind.Admin);
         endpoints.MapPost(ApprovalsPath + "/{id}/approve", (RequestDelegate)(c => DecideAsync(c, approve: true))).RequireListener(ListenerKind.Admin);
         endpoints.MapPost(ApprovalsPath + "/{id}/deny", (RequestDelegate)(c => DecideAsync(c, approve: false))).RequireListener(ListenerKind.Admin);
-        endpoints.MapGet(ConsoleAuthentication.CallbackPath, (RequestDelegate)ConsoleAuthentication.HandleCallbackAsync).RequireListener(ListenerKind.Admin);
-        endpoints.MapGet(ContinuePath, (RequestDelegate)ContinueAsync).RequireListener(ListenerKind.Admin);
-        endpoints.MapPost(LogoutPath, (RequestDelegate)LogoutAsync).RequireListener(ListenerKind.Admin);
         endpoints.MapGet(ConsolePages.StylePath, (RequestDelegate)StyleAsync).RequireListener(ListenerKind.Admin);
         endpoints.MapApprovalConsoleLive();
+        if (services.GetRequiredService<IOptions<OidcOptions>>().Value.Enabled)
+        {
+            // The login and the session: only people have them.
+            endpoints.MapGet(ConsoleAuthentication.CallbackPath, (RequestDelegate)ConsoleAuthentication.HandleCallbackAsync).RequireListener(ListenerKind.Admin);
+            endpoints.MapGet(ContinuePath, (RequestDelegate)ContinueAsync).RequireListener(ListenerKind.Admin);
+            endpoints.MapPost(LogoutPath, (RequestDelegate)LogoutAsync).RequireListener(ListenerKind.Admin);
+        }
+
         return endpoints;
     }
 
     private static async Task ListAsync(HttpContext context)
     {
-        if (await ReaderAsync(context) is not { } person)
+        if (await ReaderAsync(context) is not { } user)
         {
             return;
         }
@@ -70,12 +85,12 @@ internal static class ConsoleEndpoints
         var store = context.RequestServices.GetRequiredService<IApprovalStore>();
         var pending = await store.ListAsync(pending: true, context.RequestAborted);
         var decided = await store.ListAsync(pending: false, context.RequestAborted);
-        await ConsolePages.WriteListAsync(context, person, Csrf(context), pending, decided);
+        await ConsolePages.WriteListAsync(context, user, Csrf(context), pending, decided);
     }
 
     private static async Task DetailAsync(HttpContext context)
     {
-        if (await ReaderAsync(context) is not { } person)
+        if (await ReaderAsync(context) is not { } user)
         {
             return;
         }
@@ -93,31 +108,37 @@ internal static class ConsoleEndpoints
             "deny" => "Your denial was recorded.",
             _ => null,
         };
-        await ConsolePages.WriteDetailAsync(context, person, Csrf(context), record, notice);
+        await ConsolePages.WriteDetailAsync(context, user, Csrf(context), record, notice);
     }
 
     private static async Task DecideAsync(HttpContext context, bool approve)
     {
         var services = context.RequestServices;
         var audit = services.GetRequiredService<AdminAudit>();
-        if (await PersonAsync(context) is not { } person)
+        if (await ConsoleUsers.FindAsync(context) is not { } user)
         {
             audit.Refused(context, null, "console_session_missing", 401);
-            await ConsolePages.WriteMessageAsync(context, 401, "Not logged in", "Your console session has ended. Log in again and repeat your decision.", linkHome: true);
+            await ConsolePages.WriteMessageAsync(context, 401, "Not logged in",
+                ConsoleUsers.OidcEnabled(context)
+                    ? "Your console session has ended. Log in again and repeat your decision."
+                    : ClientCertificateHint,
+                linkHome: true);
+            return;
+        }
+
+        // Someone who may decide nothing is refused before the form is read (their pages carry no decision form,
+        // and an admin SPIFFE ID's pages no token at all: there is no logout form for a client certificate).
+        if (!user.MayDecide)
+        {
+            await ForbiddenAsync(context, user, "You hold no approver role, so you cannot decide approvals.");
             return;
         }
 
         if (!await ValidCsrfAsync(context))
         {
-            audit.Refused(context, person.Id, "csrf_token_invalid", 400);
+            audit.Refused(context, user.Id, "csrf_token_invalid", 400);
             await ConsolePages.WriteMessageAsync(context, 400, "Form not accepted",
                 "The form's anti-forgery token is missing or invalid, so nothing was decided. Reload the approval and decide again.", linkHome: true);
-            return;
-        }
-
-        if (!person.MayDecide)
-        {
-            await ForbiddenAsync(context, person, "You hold no approver role, so you cannot decide approvals.");
             return;
         }
 
@@ -140,25 +161,25 @@ internal static class ConsoleEndpoints
             return;
         }
 
-        if (!ApprovalEndpoints.Qualifies(person.Roles, record.Terms.ApproverRoles))
+        if (!ApprovalEndpoints.Qualifies(user.Roles, record.Terms.ApproverRoles))
         {
             var needed = record.Terms.ApproverRoles.Count == 0
                 ? AdminRoles.Approve
                 : string.Join(" or ", record.Terms.ApproverRoles.Select(r => AdminRoles.ApprovePrefix + r));
-            await ForbiddenAsync(context, person, $"This approval needs the role {needed}, which you do not hold.");
+            await ForbiddenAsync(context, user, $"This approval needs the role {needed}, which you do not hold.");
             return;
         }
 
-        if (approve && person.IsOwnRequest(record))
+        if (approve && user.IsOwnRequest(record))
         {
-            audit.Refused(context, person.Id, "self_approval", 403);
+            audit.Refused(context, user.Id, "self_approval", 403);
             await ConsolePages.WriteMessageAsync(context, 403, "Self-approval refused",
                 "You may not approve a request of your own (you are its agent, or the person who requested its task). Ask another approver.", linkHome: true);
             return;
         }
 
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var vote = new ApprovalVote(person.Id, null, approve, comment, now) { ApproverName = person.DisplayName };
+        var vote = new ApprovalVote(user.Id, null, approve, comment, now) { ApproverName = user.VoteName };
         var result = await store.VoteAsync(record.Id, vote, context.RequestAborted);
         switch (result.Status)
         {
@@ -185,15 +206,20 @@ internal static class ConsoleEndpoints
 
     private static async Task LogoutAsync(HttpContext context)
     {
-        if (await PersonAsync(context) is { } person && !await ValidCsrfAsync(context))
+        var user = await ConsoleUsers.FindAsync(context);
+        if (user is not null && !await ValidCsrfAsync(context))
         {
-            context.RequestServices.GetRequiredService<AdminAudit>().Refused(context, person.Id, "csrf_token_invalid", 400);
+            context.RequestServices.GetRequiredService<AdminAudit>().Refused(context, user.Id, "csrf_token_invalid", 400);
             await ConsolePages.WriteMessageAsync(context, 400, "Form not accepted", "The form's anti-forgery token is missing or invalid.", linkHome: true);
             return;
         }
 
         await context.SignOutAsync(ConsoleAuthentication.CookieScheme);
-        await ConsolePages.WriteMessageAsync(context, 200, "Logged out", "You are logged out of the approval console.", linkHome: true);
+        await ConsolePages.WriteMessageAsync(context, 200, "Logged out",
+            user is { ByClientCertificate: true }
+                ? "Any console session of this browser has ended; your client certificate still signs you in."
+                : "You are logged out of the approval console.",
+            linkHome: true);
     }
 
     private static async Task StyleAsync(HttpContext context)
@@ -205,11 +231,20 @@ internal static class ConsoleEndpoints
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
     }
 
-    /// <summary>The logged-in person who may read approvals; otherwise the login is started (no session) or 403 is written.</summary>
-    private static async Task<ConsolePerson?> ReaderAsync(HttpContext context)
+    /// <summary>
+    /// The user who may read approvals; otherwise the login is started (nobody, with OIDC), the 401 page saying how to
+    /// sign in is written (nobody, without OIDC), or 403.
+    /// </summary>
+    private static async Task<ConsoleUser?> ReaderAsync(HttpContext context)
     {
-        if (await PersonAsync(context) is not { } person)
+        if (await ConsoleUsers.FindAsync(context) is not { } user)
         {
+            if (!ConsoleUsers.OidcEnabled(context))
+            {
+                await ConsolePages.WriteMessageAsync(context, 401, "Not signed in", ClientCertificateHint, linkHome: false);
+                return null;
+            }
+
             var target = context.Request.Path.Value ?? "/";
             await context.ChallengeAsync(ConsoleAuthentication.OidcScheme, new AuthenticationProperties
             {
@@ -218,26 +253,13 @@ internal static class ConsoleEndpoints
             return null;
         }
 
-        if (!person.MayRead)
+        if (!user.MayRead)
         {
-            await ForbiddenAsync(context, person, "You hold no approver role (nor read), so you cannot see approvals.");
+            await ForbiddenAsync(context, user, "You hold no approver role (nor read), so you cannot see approvals.");
             return null;
         }
 
-        return person;
-    }
-
-    /// <summary>The person of the session cookie, set as the request's user (antiforgery binds its tokens to them).</summary>
-    internal static async Task<ConsolePerson?> PersonAsync(HttpContext context)
-    {
-        var result = await context.AuthenticateAsync(ConsoleAuthentication.CookieScheme);
-        if (!result.Succeeded || ConsolePerson.FromPrincipal(result.Principal) is not { } person)
-        {
-            return null;
-        }
-
-        context.User = result.Principal!;
-        return person;
+        return user;
     }
 
     private static async Task<bool> ValidCsrfAsync(HttpContext context)
@@ -275,9 +297,9 @@ internal static class ConsoleEndpoints
             : null;
     }
 
-    private static async Task ForbiddenAsync(HttpContext context, ConsolePerson person, string message)
+    private static async Task ForbiddenAsync(HttpContext context, ConsoleUser user, string message)
     {
-        context.RequestServices.GetRequiredService<AdminAudit>().Refused(context, person.Id, DenialCode.AdminForbidden.Value, 403);
+        context.RequestServices.GetRequiredService<AdminAudit>().Refused(context, user.Id, DenialCode.AdminForbidden.Value, 403);
         await ConsolePages.WriteMessageAsync(context, 403, "Not allowed", message, linkHome: false);
     }
 

@@ -12,15 +12,16 @@ using SidecarProxy.Revocation;
 namespace SidecarProxy.Approvals;
 
 /// <summary>
-/// What the console's script (<see cref="ConsoleScript"/>) reads to keep an open page up to date, for the console
-/// session only (the same cookie as the pages; no SVID route and nothing without a session):
+/// What the console's script (<see cref="ConsoleScript"/>) reads to keep an open page up to date, for the pages'
+/// users only (<see cref="ConsoleUsers"/>: an admin SPIFFE ID's client certificate, or a person's session cookie):
 /// <code>
 /// GET /console/console.js               the script (public: it holds no data)
 /// GET /console/live/approvals           the list page's data: pending and recently decided    role read or approver
 /// GET /console/live/approvals/{id}      one approval's state and decisions                    same; 404 unknown id
 /// </code>
 /// They carry only what the pages show, and less (no headers, body preview, task claims). Without a session the
-/// answer is 401 (a script cannot follow a login redirect; it reloads the page, which starts the login).
+/// answer is 401 (a script cannot follow a login redirect; it reloads the page, which starts the login or says how
+/// to sign in).
 /// </summary>
 internal static class ConsoleLiveEndpoints
 {
@@ -118,19 +119,20 @@ internal static class ConsoleLiveEndpoints
         });
     }
 
-    /// <summary>Whether the session's person may read approvals; otherwise 401 (no session) or 403 is written.</summary>
+    /// <summary>Whether the request's user may read approvals; otherwise 401 (nobody) or 403 is written.</summary>
     private static async Task<bool> MayReadAsync(HttpContext context)
     {
         ConsolePages.SetHeaders(context.Response);
-        if (await ConsoleEndpoints.PersonAsync(context) is not { } person)
+        if (await ConsoleUsers.FindAsync(context) is not { } user)
         {
-            await AdminProblem.WriteAsync(context, 401, "console_session_missing", "Not logged in", "this needs a console session", null);
+            await AdminProblem.WriteAsync(context, 401, "console_session_missing", "Not logged in",
+                "this needs a console session or the client certificate of an admin SPIFFE ID", null);
             return false;
         }
 
-        if (!person.MayRead)
+        if (!user.MayRead)
         {
-            context.RequestServices.GetRequiredService<AdminAudit>().Refused(context, person.Id, DenialCode.AdminForbidden.Value, 403);
+            context.RequestServices.GetRequiredService<AdminAudit>().Refused(context, user.Id, DenialCode.AdminForbidden.Value, 403);
             await AdminProblem.WriteAsync(context, 403, DenialCode.AdminForbidden.Value, "Not allowed", "no approver role (nor read)", null);
             return false;
         }

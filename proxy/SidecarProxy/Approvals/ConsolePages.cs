@@ -53,7 +53,7 @@ internal static class ConsolePages
     }
 
     public static Task WriteListAsync(
-        HttpContext context, ConsolePerson person, string csrf, IReadOnlyList<ApprovalRecord> pending, IReadOnlyList<ApprovalRecord> decided)
+        HttpContext context, ConsoleUser user, string csrf, IReadOnlyList<ApprovalRecord> pending, IReadOnlyList<ApprovalRecord> decided)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(pending);
@@ -101,13 +101,13 @@ internal static class ConsolePages
 
         // Without script the page reloads itself; with script (which runs in place of noscript) it is updated in place.
         var head = $"<noscript><meta http-equiv=\"refresh\" content=\"{ListRefreshSeconds.ToString(CultureInfo.InvariantCulture)}\"></noscript>";
-        return WriteAsync(context, 200, "Approvals", head, (person, csrf), b.ToString(), "data-live=\"list\"");
+        return WriteAsync(context, 200, "Approvals", head, (user, csrf), b.ToString(), "data-live=\"list\"");
     }
 
-    public static Task WriteDetailAsync(HttpContext context, ConsolePerson person, string csrf, ApprovalRecord record, string? notice)
+    public static Task WriteDetailAsync(HttpContext context, ConsoleUser user, string csrf, ApprovalRecord record, string? notice)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(person);
+        ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(record);
         var c = record.Context;
         var b = new StringBuilder();
@@ -196,7 +196,7 @@ internal static class ConsolePages
         b.Append("</tbody></table>");
 
         b.Append("</section>");
-        if (record.State == ApprovalStates.Pending && person.MayDecide)
+        if (record.State == ApprovalStates.Pending && user.MayDecide)
         {
             var id = E(record.Id);
             b.Append("<section aria-labelledby=\"decide\"><h2 id=\"decide\">Decide</h2>")
@@ -208,11 +208,11 @@ internal static class ConsolePages
                 .Append(ApprovalEndpoints.MaxCommentLength).Append("\"></textarea></p>")
                 .Append("<p><button type=\"submit\" id=\"approve\" class=\"approve\">Approve</button> ")
                 .Append("<button type=\"submit\" id=\"deny\" class=\"deny\" formaction=\"/approvals/").Append(id).Append("/deny\">Deny</button></p>")
-                .Append("<p class=\"hint\">You decide as ").Append(E(person.DisplayName)).Append(". Any denial denies the request.</p>")
+                .Append("<p class=\"hint\">You decide as ").Append(E(user.DisplayName)).Append(". Any denial denies the request.</p>")
                 .Append("</form></section>");
         }
 
-        return WriteAsync(context, 200, "Approval " + record.Id, null, (person, csrf), b.ToString(), $"data-live=\"approval\" data-approval-id=\"{E(record.Id)}\"");
+        return WriteAsync(context, 200, "Approval " + record.Id, null, (user, csrf), b.ToString(), $"data-live=\"approval\" data-approval-id=\"{E(record.Id)}\"");
     }
 
     public static string Css => """
@@ -242,7 +242,7 @@ internal static class ConsolePages
         """;
 
     private static async Task WriteAsync(
-        HttpContext context, int status, string title, string? head, (ConsolePerson Person, string Csrf)? session, string body, string? live = null)
+        HttpContext context, int status, string title, string? head, (ConsoleUser User, string Csrf)? session, string body, string? live = null)
     {
         var page = new StringBuilder(4096);
         page.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
@@ -255,9 +255,14 @@ internal static class ConsolePages
         }
 
         page.Append("</head><body").Append(live is null ? string.Empty : " " + live).Append("><header><p><strong>SidecarProxy approvals</strong></p>");
-        if (session is { } s)
+        if (session is { User.ByClientCertificate: true } certificate)
         {
-            page.Append("<div>Logged in as <span id=\"person\">").Append(E(s.Person.DisplayName)).Append("</span> ")
+            // Nothing to log out of: the browser presents the certificate on every connection.
+            page.Append("<div>Signed in by client certificate as <span id=\"person\">").Append(E(certificate.User.DisplayName)).Append("</span></div>");
+        }
+        else if (session is { } s)
+        {
+            page.Append("<div>Logged in as <span id=\"person\">").Append(E(s.User.DisplayName)).Append("</span> ")
                 .Append("<form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"")
                 .Append(ConsoleAuthentication.AntiforgeryField).Append("\" value=\"").Append(E(s.Csrf))
                 .Append("\"><button type=\"submit\">Log out</button></form></div>");

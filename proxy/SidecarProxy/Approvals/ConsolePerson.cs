@@ -9,6 +9,7 @@ namespace SidecarProxy.Approvals;
 /// <see cref="DisplayName"/> is shown beside it. The session cookie carries only the claims named here.
 /// </summary>
 internal sealed record ConsolePerson(string Issuer, string Subject, string? Name, string? Email, string? Username, IReadOnlySet<string> Roles)
+    : ConsoleUser
 {
     /// <summary>The id_token's issuer claim.</summary>
     public const string IssuerClaim = "iss";
@@ -27,10 +28,10 @@ internal sealed record ConsolePerson(string Issuer, string Subject, string? Name
     public const string RoleClaim = "sidecar_role";
 
     /// <summary>The approver as approvals and audit lines record it.</summary>
-    public string Id => Issuer + "#" + Subject;
+    public override string Id => Issuer + "#" + Subject;
 
     /// <summary>A name for people to read: name and e-mail when known.</summary>
-    public string DisplayName =>
+    public override string DisplayName =>
         (Name ?? Username, Email) switch
         {
             (null, null) => Subject,
@@ -39,17 +40,16 @@ internal sealed record ConsolePerson(string Issuer, string Subject, string? Name
             ({ } n, { } e) => $"{n} <{e}>",
         };
 
-    /// <summary>Whether the person may read approvals (any approver role, or read).</summary>
-    public bool MayRead => Roles.Any(r => AdminRoles.IsApprover(r) || r == AdminRoles.Read);
+    /// <summary>Votes record the person's name and e-mail beside <see cref="Id"/>.</summary>
+    public override string? VoteName => DisplayName;
 
-    /// <summary>Whether the person may decide some approvals.</summary>
-    public bool MayDecide => Roles.Any(AdminRoles.IsApprover);
+    public override bool ByClientCertificate => false;
 
     /// <summary>
     /// Whether the approval is for a request of this person's own: their subject, e-mail or user name (or
     /// <see cref="Id"/>) is the agent or the task's requester, as <see cref="ApprovalEndpoints.IsOwnRequest"/> compares them.
     /// </summary>
-    public bool IsOwnRequest(ApprovalRecord record) =>
+    public override bool IsOwnRequest(ApprovalRecord record) =>
         ApprovalEndpoints.IsOwnRequest(record, Id, Subject)
         || ApprovalEndpoints.IsOwnRequest(record, Email ?? string.Empty, Username);
 

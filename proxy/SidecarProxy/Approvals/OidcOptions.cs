@@ -2,8 +2,8 @@ namespace SidecarProxy.Approvals;
 
 /// <summary>
 /// <c>Sidecar:Approvals:Oidc</c>: people log in to the approval console through this OpenID Connect issuer
-/// (authorization code flow with PKCE). The console is off unless <see cref="Authority"/> is set; then it is served
-/// on the admin listener, which must be configured. See docs/approvals.md.
+/// (authorization code flow with PKCE). Without <see cref="Authority"/> people cannot log in, and the console (served
+/// on the admin listener whenever it is configured) is for admin SPIFFE IDs only. See docs/approvals.md.
 /// </summary>
 internal sealed record OidcOptions
 {
@@ -12,7 +12,7 @@ internal sealed record OidcOptions
     /// <summary>The scopes asked for when none are configured (<c>openid</c> is always asked for).</summary>
     public static readonly IReadOnlyList<string> DefaultScopes = ["openid", "profile", "email"];
 
-    /// <summary>The issuer URL (its discovery document is <c>/.well-known/openid-configuration</c> under it): <c>https://</c>, or <c>http://</c> on a loopback address only. Null: no console.</summary>
+    /// <summary>The issuer URL (its discovery document is <c>/.well-known/openid-configuration</c> under it): <c>https://</c>, or <c>http://</c> on a loopback address only. Null: no login for people.</summary>
     public Uri? Authority { get; init; }
 
     /// <summary>The console's client id at the issuer. Required with <see cref="Authority"/>.</summary>
@@ -33,7 +33,7 @@ internal sealed record OidcOptions
     /// <summary>How long a console session lasts before the person logs in again [01:00:00].</summary>
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>Whether the console is on.</summary>
+    /// <summary>Whether people log in to the console.</summary>
     public bool Enabled => Authority is not null;
 
     /// <summary>The scopes to ask for: the configured ones (or the defaults), with <c>openid</c>.</summary>

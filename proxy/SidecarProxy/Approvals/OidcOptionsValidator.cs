@@ -20,7 +20,7 @@ internal sealed class OidcOptionsValidator(IConfiguration configuration) : IVali
         {
             if (options.ClientId is not null || options.ClientSecret is not null || options.ClientSecretFile is not null)
             {
-                errors.Add($"{p}:Authority is required when {p} is configured (without it the console is off)");
+                errors.Add($"{p}:Authority is required when {p} is configured (without it people cannot log in to the console)");
             }
 
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -68,7 +68,7 @@ internal static class SidecarPipeline
         app.MapReachEndpoint();
         app.MapApprovalEndpoints();
 
-        // The approval console for people (admin listener, only with Sidecar:Approvals:Oidc; see ConsoleEndpoints).
+        // The approval console (admin listener): admin SPIFFE IDs by client certificate, people with Sidecar:Approvals:Oidc.
         app.MapApprovalConsole();
         app.MapReverseProxy(proxy =>
         {

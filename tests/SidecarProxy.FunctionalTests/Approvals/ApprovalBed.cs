@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -97,6 +98,13 @@ internal sealed class ApprovalBed : IAsyncDisposable
     }
 
     public HttpClient Approver(string id) => Admin.CreateAdminClient(id);
+
+    /// <summary>
+    /// A console browser presenting a fresh SVID of <paramref name="spiffeId"/> as its client certificate (none when
+    /// null), sharing <paramref name="cookies"/> if given; <paramref name="issuer"/> when people can log in too.
+    /// </summary>
+    public ConsoleBrowser Browser(string? spiffeId, CookieContainer? cookies = null, TestOidcIssuer? issuer = null) =>
+        new(this, issuer, spiffeId is null ? null : Bed.Root.IssueSvid(spiffeId), cookies);
 
     public async Task<HttpResponseMessage> DecideAsync(string approver, string id, bool approve, object? body = null)
     {

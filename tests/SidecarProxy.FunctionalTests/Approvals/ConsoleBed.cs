@@ -28,7 +28,7 @@ internal sealed class ConsoleBed : IAsyncDisposable
 
     public Uri ConsoleUrl => Approvals.Admin.AdminUrl;
 
-    public static async Task<ConsoleBed> StartAsync(ApprovalRequirement? requirement = null)
+    public static async Task<ConsoleBed> StartAsync(ApprovalRequirement? requirement = null, Action<Dictionary<string, string?>>? configure = null)
     {
         var issuer = await TestOidcIssuer.StartAsync(ClientSecret);
         try
@@ -38,6 +38,7 @@ internal sealed class ConsoleBed : IAsyncDisposable
                 settings["Sidecar:Approvals:Oidc:Authority"] = issuer.Issuer.ToString();
                 settings["Sidecar:Approvals:Oidc:ClientId"] = TestOidcIssuer.ClientId;
                 settings["Sidecar:Approvals:Oidc:ClientSecret"] = ClientSecret;
+                configure?.Invoke(settings);
             });
             return new ConsoleBed(approvals, issuer);
         }
@@ -49,7 +50,10 @@ internal sealed class ConsoleBed : IAsyncDisposable
     }
 
     /// <summary>A browser without a client certificate that keeps cookies and follows no redirect by itself.</summary>
-    public ConsoleBrowser Browser() => new(this);
+    public ConsoleBrowser Browser() => new(Approvals, Issuer);
+
+    /// <summary>A browser presenting a fresh SVID of <paramref name="spiffeId"/> as its client certificate (sharing <paramref name="cookies"/> if given).</summary>
+    public ConsoleBrowser Browser(string spiffeId, CookieContainer? cookies = null) => Approvals.Browser(spiffeId, cookies, Issuer);
 
     public async ValueTask DisposeAsync()
     {
@@ -58,35 +62,45 @@ internal sealed class ConsoleBed : IAsyncDisposable
     }
 }
 
-/// <summary>Drives the console like a browser does: cookies, redirects followed hop by hop across the sidecar and the issuer.</summary>
+/// <summary>
+/// Drives the console like a browser does: cookies, redirects followed hop by hop across the sidecar and the issuer
+/// (if there is one), and optionally a client certificate (as a browser with an admin's SVID installed).
+/// </summary>
 internal sealed partial class ConsoleBrowser : IDisposable
 {
-    private readonly ConsoleBed _bed;
+    private readonly Uri _consoleUrl;
+    private readonly TestOidcIssuer? _oidc;
     private readonly HttpClient _sidecar;
     private readonly HttpClient _issuer;
 
-    public ConsoleBrowser(ConsoleBed bed)
+    public ConsoleBrowser(ApprovalBed bed, TestOidcIssuer? issuer, X509Certificate2? clientCertificate = null, CookieContainer? cookies = null)
     {
-        _bed = bed;
-        var ca = bed.Approvals.Bed.Identity.ServerCa.Certificate;
+        _consoleUrl = bed.Admin.AdminUrl;
+        _oidc = issuer;
+        Cookies = cookies ?? new CookieContainer();
+        var ca = bed.Bed.Identity.ServerCa.Certificate;
         _sidecar = new HttpClient(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             UseCookies = true,
             CookieContainer = Cookies,
-            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, c, _, _) => IsIssuedBy(c, ca) },
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificateContext = clientCertificate is null ? null : SslStreamCertificateContext.Create(clientCertificate, [], offline: true),
+                RemoteCertificateValidationCallback = (_, c, _, _) => IsIssuedBy(c, ca),
+            },
         })
         {
-            BaseAddress = bed.ConsoleUrl,
+            BaseAddress = _consoleUrl,
             Timeout = TimeSpan.FromSeconds(30),
         };
         _issuer = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public CookieContainer Cookies { get; } = new();
+    public CookieContainer Cookies { get; }
 
     /// <summary>Whether the browser holds a console session cookie.</summary>
-    public bool HasSession => Cookies.GetCookies(_bed.ConsoleUrl).Any(c => c.Name == ConsoleAuthentication.CookieName);
+    public bool HasSession => Cookies.GetCookies(_consoleUrl).Any(c => c.Name == ConsoleAuthentication.CookieName);
 
     public Task<HttpResponseMessage> GetAsync(string path) => _sidecar.GetAsync(new Uri(path, UriKind.Relative));
 
@@ -99,14 +113,15 @@ internal sealed partial class ConsoleBrowser : IDisposable
     /// </summary>
     public async Task<HttpResponseMessage> LoginAsync(string path = "/")
     {
+        var oidc = _oidc ?? throw new InvalidOperationException("this console has no OpenID Connect issuer");
         using var start = await GetAsync(path);
         Assert.Equal(HttpStatusCode.Found, start.StatusCode);
         var authorize = start.Headers.Location!;
-        Assert.StartsWith(_bed.Issuer.Issuer + "authorize?", authorize.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith(oidc.Issuer + "authorize?", authorize.ToString(), StringComparison.Ordinal);
         using var issuer = await _issuer.GetAsync(authorize);
         Assert.Equal(HttpStatusCode.Found, issuer.StatusCode);
         var callback = issuer.Headers.Location!;
-        Assert.StartsWith(_bed.ConsoleUrl + "console/signin-oidc?", callback.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith(_consoleUrl + "console/signin-oidc?", callback.ToString(), StringComparison.Ordinal);
         return await _sidecar.GetAsync(callback);
     }
 

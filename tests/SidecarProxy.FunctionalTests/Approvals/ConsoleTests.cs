@@ -455,19 +455,22 @@ public sealed partial class ConsoleTests
         Assert.Equal(HttpStatusCode.Found, again.StatusCode);
     }
 
-    private static void AssertNoSecrets(ConsoleBed bed)
+    internal static void AssertNoSecrets(ConsoleBed bed) => AssertNoSecrets(bed.Approvals, bed.Issuer.Tokens);
+
+    /// <summary>Neither the logs nor the audit trail hold a secret: a canary, a JWT, or any of <paramref name="secrets"/>.</summary>
+    internal static void AssertNoSecrets(ApprovalBed bed, IEnumerable<string> secrets)
     {
-        var logs = string.Join("\n", bed.Approvals.Bed.Logs.Lines);
-        foreach (var text in new[] { logs, bed.Approvals.Bed.AuditText() })
+        var logs = string.Join("\n", bed.Bed.Logs.Lines);
+        foreach (var text in new[] { logs, bed.Bed.AuditText() })
         {
             Assert.DoesNotContain(ConsoleBed.ClientSecret, text, StringComparison.Ordinal);
             Assert.DoesNotContain("CANARY", text, StringComparison.Ordinal);
             // A JWT's header and payload both start with "eyJ"; a lone "eyJ" also turns up by chance in random
             // base64url values (nonces, cookies), so look for the shape and for the exact tokens issued.
             Assert.DoesNotMatch(JwtShape(), text);
-            foreach (var token in bed.Issuer.Tokens)
+            foreach (var secret in secrets)
             {
-                Assert.DoesNotContain(token, text, StringComparison.Ordinal);
+                Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
             }
         }
     }
