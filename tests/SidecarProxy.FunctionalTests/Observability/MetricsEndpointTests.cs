@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using SidecarProxy.Denials;
 using SidecarProxy.Model;
@@ -10,7 +11,7 @@ using SidecarProxy.Observability;
 namespace SidecarProxy.FunctionalTests.Observability;
 
 /// <summary>The /metrics endpoint itself: where it is served, what exists before any request, identity gauges.</summary>
-public sealed class MetricsEndpointTests
+public sealed partial class MetricsEndpointTests
 {
     [Fact]
     public async Task Metrics_ServedOnOperationsListener_InPrometheusTextFormat()
@@ -26,6 +27,37 @@ public sealed class MetricsEndpointTests
         Assert.Contains("# TYPE sidecar_requests_total counter", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE sidecar_request_duration_seconds histogram", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Dashboard_AndAlertRules_QueryOnlyMetricsTheSidecarExports()
+    {
+        await using var fixture = await MetricsProxyFixture.StartAsync();
+        using var http = new HttpClient { BaseAddress = fixture.Proxy.OperationsUrl };
+        var exported = TypeLine().Matches(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)))
+            .Select(m => m.Groups[1].Value)
+            .ToHashSet(StringComparer.Ordinal);
+        var deploy = Path.Combine(RepositoryPaths.Root, "deploy");
+        var queries = File.ReadAllText(Path.Combine(deploy, "grafana", "dashboards", "sidecar.json"))
+            + File.ReadAllText(Path.Combine(deploy, "prometheus", "alerts.yml"));
+
+        // A histogram is queried by its _bucket, _count and _sum series; the family is what /metrics declares.
+        var unknown = SidecarMetricName().Matches(queries)
+            .Select(m => m.Value)
+            .Where(name => !exported.Contains(name) && !exported.Contains(HistogramSuffix().Replace(name, string.Empty)))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+
+        Assert.Empty(unknown);
+    }
+
+    [GeneratedRegex(@"^# TYPE (\S+) ", RegexOptions.Multiline)]
+    private static partial Regex TypeLine();
+
+    [GeneratedRegex(@"\bsidecar_[a-z0-9_]+")]
+    private static partial Regex SidecarMetricName();
+
+    [GeneratedRegex("_(bucket|count|sum)$")]
+    private static partial Regex HistogramSuffix();
 
     [Fact]
     public async Task Metrics_NotServedOnAgentPort()
