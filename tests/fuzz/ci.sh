@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI's fuzz step (called from .ci/run): installs afl++ and the sharpfuzz tool when missing, replays every corpus and
 # findings input once (tests/fuzz/run.sh --replay), then fuzzes each target briefly (FUZZ_CI_SECONDS, default 15 s per
-# target: about 2.5 minutes for the 8 targets with the build). Exits non-zero on any crash, so .ci/run's status does.
+# target: about 3 minutes for the 10 targets with the build). Exits non-zero on any crash, so .ci/run's status does.
 # Prints its own summary; it adds nothing to .ci/run's "N passed, M failed" line.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -13,7 +13,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-all_targets=(spiffe pem urisan taskgrant jwks rego decision opa)
+all_targets=(spiffe pem urisan taskgrant jwks rego decision opa mcp sse)
 work="${FUZZ_WORK:-$here/.work}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export PATH="$PATH:$HOME/.dotnet/tools"

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace SidecarProxy.Mcp;
 
@@ -37,6 +39,32 @@ internal static class JsonRpcErrors
     public const int HeaderMismatch = -32020;
 }
 
+/// <summary>
+/// A JSON-RPC id as clients match an answer to a request, as a dictionary key: numbers by value (1, 1.0 and 1e0 are
+/// one id to a JavaScript client, and a server that parses and re-serializes ids echoes any of them as 1), strings
+/// by their characters (escapes decoded). Ids are valid Unicode strings or numbers (JsonRpcParser checks).
+/// </summary>
+internal static class JsonRpcId
+{
+    public static string Key(JsonElement id) =>
+        id.ValueKind == JsonValueKind.Number ? NumberKey(id.GetRawText()) : "s:" + id.GetString();
+
+    /// <summary>The key of an id in a server's message; null when it is neither a string nor a number.</summary>
+    public static string? Key(JsonNode? id) => id?.GetValueKind() switch
+    {
+        JsonValueKind.Number => NumberKey(id.ToJsonString()),
+        JsonValueKind.String => "s:" + id.GetValue<string>(),
+        _ => null,
+    };
+
+    // As a double, the number JavaScript has (-0 is 0 there); the largest magnitudes are infinities, as there too.
+    private static string NumberKey(string json)
+    {
+        var value = double.Parse(json, NumberStyles.Float, CultureInfo.InvariantCulture);
+        return "n:" + (value == 0 ? 0d : value).ToString("R", CultureInfo.InvariantCulture);
+    }
+}
+
 /// <summary>Parses what an agent POSTs to an MCP route: one message or (older revisions) a batch.</summary>
 internal static class JsonRpcParser
 {
@@ -51,12 +79,21 @@ internal static class JsonRpcParser
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = JsonText.MaxDepth });
         }
         catch (JsonException)
         {
             errorCode = JsonRpcErrors.ParseError;
             error = "Parse error";
+            return null;
+        }
+
+        // Strings that are not valid Unicode parse, but reading one (an id, a method, a name) throws: not JSON here.
+        if (!JsonText.HasValidStrings(body.Span))
+        {
+            document.Dispose();
+            errorCode = JsonRpcErrors.ParseError;
+            error = "Parse error: a string is not valid Unicode";
             return null;
         }
 
@@ -85,6 +122,19 @@ internal static class JsonRpcParser
                     }
 
                     messages.Add(message);
+                }
+
+                // Answers are matched to requests by id (the list filter too): two requests with one id are ambiguous.
+                var ids = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var message in messages)
+                {
+                    if (message.Kind == JsonRpcKind.Request && !ids.Add(JsonRpcId.Key(message.Id!.Value)))
+                    {
+                        errorCode = JsonRpcErrors.InvalidRequest;
+                        error = "Invalid Request: two requests of a batch have the same id";
+                        errorId = message.Id;
+                        return null;
+                    }
                 }
 
                 return messages;

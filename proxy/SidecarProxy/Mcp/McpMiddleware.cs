@@ -224,7 +224,7 @@ internal sealed partial class McpMiddleware(
         context.Request.ContentLength = forward.Length;
         context.Request.Headers.Remove("Transfer-Encoding");
 
-        // List requests whose results the policy filters per item, by the id's JSON text.
+        // List requests whose results the policy filters per item, by id (JsonRpcId: as clients match answers).
         var lists = new Dictionary<string, PolicyRequest>(StringComparer.Ordinal);
         foreach (var outcome in allowed)
         {
@@ -236,12 +236,12 @@ internal sealed partial class McpMiddleware(
                     listChanges.Listed(toolId, session, outcome.Message.Method!);
                 }
 
-                lists[outcome.Message.Id!.Value.GetRawText()] = baseRequest with { Mcp = outcome.Mcp };
+                lists[JsonRpcId.Key(outcome.Message.Id!.Value)] = baseRequest with { Mcp = outcome.Mcp };
             }
             else if (outcome.Message is { Kind: JsonRpcKind.Request, Method: McpResponseFilter.Initialize } && session is null && listChanges.Sends)
             {
                 // The sidecar will send list_changed into the session this opens: its result must declare that it does.
-                lists[outcome.Message.Id!.Value.GetRawText()] = baseRequest with { Mcp = outcome.Mcp };
+                lists[JsonRpcId.Key(outcome.Message.Id!.Value)] = baseRequest with { Mcp = outcome.Mcp };
             }
         }
 

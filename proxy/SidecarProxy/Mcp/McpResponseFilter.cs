@@ -28,11 +28,15 @@ internal sealed partial class McpResponseFilter(
 {
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
 
+    // Ids of pending lists the server has answered (they stay pending: see FilterAsync).
+    private readonly HashSet<string> _answered = new(StringComparer.Ordinal);
+
     private Mode _mode;
     private MemoryStream? _buffer;
     private bool _overflow;
     private bool _wrote;
     private bool _filtered;
+    private bool _readEvent;
 
     private enum Mode
     {
@@ -184,15 +188,7 @@ internal sealed partial class McpResponseFilter(
             return AllListErrors("List result too large to filter");
         }
 
-        JsonNode? root;
-        try
-        {
-            root = original.Length == 0 ? null : JsonNode.Parse(original);
-        }
-        catch (JsonException)
-        {
-            root = null;
-        }
+        var root = original.Length == 0 ? null : JsonText.ParseNode(original);
 
         if (root is null)
         {
@@ -206,6 +202,33 @@ internal sealed partial class McpResponseFilter(
             return errors.Count == 0 ? original : JsonRpcWriter.Array(errors.Select(e => (ReadOnlyMemory<byte>)e));
         }
 
+        (root, var changed) = await FilterMessagesAsync(root, ct);
+        if (errors.Count > 0)
+        {
+            var all = root as JsonArray ?? new JsonArray(root);
+            foreach (var error in errors)
+            {
+                all.Add(JsonNode.Parse(error));
+            }
+
+            root = all;
+            changed = true;
+        }
+
+        if (!changed)
+        {
+            return original;
+        }
+
+        return Encoding.UTF8.GetBytes(root.ToJsonString());
+    }
+
+    /// <summary>
+    /// Filters each message of an answer (one message, or a batch: a JSON body or one SSE event may be either) that
+    /// answers a pending request. Returns the answer and whether anything in it changed.
+    /// </summary>
+    private async Task<(JsonNode Root, bool Changed)> FilterMessagesAsync(JsonNode root, CancellationToken ct)
+    {
         var changed = false;
         _filtered = false;
         if (root is JsonArray array)
@@ -225,49 +248,32 @@ internal sealed partial class McpResponseFilter(
             changed = true;
         }
 
-        if (errors.Count > 0)
-        {
-            var all = root as JsonArray ?? new JsonArray(root);
-            foreach (var error in errors)
-            {
-                all.Add(JsonNode.Parse(error));
-            }
-
-            root = all;
-            changed = true;
-        }
-
-        if (!changed && !_filtered)
-        {
-            return original;
-        }
-
-        return Encoding.UTF8.GetBytes(root.ToJsonString());
+        return (root, changed || _filtered);
     }
 
     private byte[] AllListErrors(string message)
     {
-        var all = lists.Keys.Select(id => (ReadOnlyMemory<byte>)Error(id, message)).Concat(errors.Select(e => (ReadOnlyMemory<byte>)e)).ToList();
+        var all = lists.Values.Select(r => (ReadOnlyMemory<byte>)Error(r, message)).Concat(errors.Select(e => (ReadOnlyMemory<byte>)e)).ToList();
         lists.Clear();
         return all.Count == 1 && !batch ? all[0].ToArray() : JsonRpcWriter.Array(all);
     }
 
-    private static byte[] Error(string idJson, string message)
-    {
-        using var id = JsonDocument.Parse(idJson);
-        return JsonRpcWriter.Error(id.RootElement, JsonRpcErrors.InternalError, message);
-    }
+    /// <summary>The error that replaces a list result, with the id the agent sent.</summary>
+    private static byte[] Error(PolicyRequest list, string message) => JsonRpcWriter.Error(list.Mcp!.Id, JsonRpcErrors.InternalError, message);
 
     /// <summary>
     /// Filters a list result in place when <paramref name="message"/> answers a pending list request; returns a
     /// replacement (an error) when it cannot, null when the message stays as it is (filtered or not a list answer).
+    /// Pending lists stay pending: a second answer with the same id (from a server that sends one) is filtered too.
     /// </summary>
     private async Task<JsonNode?> FilterAsync(JsonObject message, CancellationToken ct)
     {
-        if (message["id"] is not { } idNode || !lists.Remove(idNode.ToJsonString(), out var request))
+        if (JsonRpcId.Key(message["id"]) is not { } id || !lists.TryGetValue(id, out var request))
         {
             return null;
         }
+
+        _answered.Add(id);
 
         if (message["result"] is not JsonObject result)
         {
@@ -302,7 +308,7 @@ internal sealed partial class McpResponseFilter(
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             LogFilterFailed(logger, ex, request.ToolId);
-            return JsonNode.Parse(Error(idNode.ToJsonString(), "Policy decision unavailable"));
+            return JsonNode.Parse(Error(request, "Policy decision unavailable"));
         }
 
         return null;
@@ -375,9 +381,15 @@ internal sealed partial class McpResponseFilter(
             {
                 await inner.WriteAsync(sseEvent, ct);
             }
+            else if (await RewriteEventAsync(sseEvent, ct) is { } rewritten)
+            {
+                await inner.WriteAsync(rewritten, ct);
+            }
             else
             {
-                await inner.WriteAsync(await RewriteEventAsync(sseEvent, ct), ct);
+                // Any event may be the list result: one the sidecar cannot read fails the pending lists.
+                await DropAnsweringListsAsync("event not JSON", "List result unreadable", ct);
+                return;
             }
 
             await inner.FlushAsync(ct);
@@ -385,17 +397,26 @@ internal sealed partial class McpResponseFilter(
 
         if (_buffer.Length > maxBytes)
         {
-            LogUnfiltered(logger, "event too large");
-            foreach (var id in lists.Keys)
-            {
-                await WriteEventAsync(Error(id, "List result too large to filter"), ct);
-            }
-
-            lists.Clear();
-            _buffer.SetLength(0);
-            _mode = Mode.Drop;
-            await inner.FlushAsync(ct);
+            await DropAnsweringListsAsync("event too large", "List result too large to filter", ct);
         }
+    }
+
+    /// <summary>Answers every unanswered list with an error and drops the rest of the stream (which may still carry their results).</summary>
+    private async Task DropAnsweringListsAsync(string why, string message, CancellationToken ct)
+    {
+        LogUnfiltered(logger, why);
+        foreach (var (id, list) in lists)
+        {
+            if (!_answered.Contains(id))
+            {
+                await WriteEventAsync(Error(list, message), ct);
+            }
+        }
+
+        lists.Clear();
+        _buffer!.SetLength(0);
+        _mode = Mode.Drop;
+        await inner.FlushAsync(ct);
     }
 
     /// <summary>Takes one complete event (up to and including its blank line) off the buffer.</summary>
@@ -454,10 +475,19 @@ internal sealed partial class McpResponseFilter(
         return -1;
     }
 
-    private async Task<byte[]> RewriteEventAsync(byte[] sseEvent, CancellationToken ct)
+    /// <summary>The event, rewritten when it carries a pending list result; null when its data is not JSON the filter can read.</summary>
+    private async Task<byte[]?> RewriteEventAsync(byte[] sseEvent, CancellationToken ct)
     {
-        var text = Encoding.UTF8.GetString(sseEvent);
-        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        // Lines end with CR LF, LF or a lone CR (SSE); an event's data is its data lines joined with LF. A client
+        // drops one BOM at the start of the stream.
+        var text = Encoding.UTF8.GetString(sseEvent).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+        if (!_readEvent)
+        {
+            _readEvent = true;
+            text = text.StartsWith('\uFEFF') ? text[1..] : text;
+        }
+
+        var lines = text.Split('\n');
         var data = string.Join('\n', lines.Where(l => l.StartsWith("data:", StringComparison.Ordinal))
             .Select(l => l.Length > 5 && l[5] == ' ' ? l[6..] : l[5..]));
         if (data.Length == 0)
@@ -465,22 +495,19 @@ internal sealed partial class McpResponseFilter(
             return sseEvent;
         }
 
-        JsonNode? node;
-        try
+        var node = JsonText.ParseNode(Encoding.UTF8.GetBytes(data));
+        if (node is null)
         {
-            node = JsonNode.Parse(data);
+            return null;
         }
-        catch (JsonException)
+
+        var (answer, changed) = await FilterMessagesAsync(node, ct);
+        if (!changed)
         {
             return sseEvent;
         }
 
-        if (node is not JsonObject message || message["id"] is not { } id || !lists.ContainsKey(id.ToJsonString()))
-        {
-            return sseEvent;
-        }
-
-        var json = await FilterAsync(message, ct) is { } replaced ? replaced.ToJsonString() : message.ToJsonString();
+        var json = answer.ToJsonString();
         var rebuilt = new StringBuilder();
         var dataWritten = false;
         foreach (var line in lines.Where(l => l.Length > 0))

@@ -149,6 +149,15 @@ public sealed class McpWireTests
         { """{"jsonrpc":"2.0","id":1}""", 400, -32600 },
         { """[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2}]""", 400, -32600 },
         { """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":5}}""", 200, -32602 },
+
+        // Found by fuzzing (tests/fuzz, target mcp): strings System.Text.Json parses but cannot read were a 500.
+        { """{"jsonrpc":"\ud800","id":1,"method":"ping"}""", 400, -32700 },
+        { """{"jsonrpc":"2.0","id":"\udc00","method":"ping"}""", 400, -32700 },
+        { """{"jsonrpc":"2.0","id":1,"method":"tools/\ud83d"}""", 400, -32700 },
+        { """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_\ud800"}}""", 400, -32700 },
+
+        // Answers are matched to requests by id: two requests of a batch with one id (by value) are ambiguous.
+        { """[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":1.0,"method":"tools/list"}]""", 400, -32600 },
     };
 
     [Theory]
@@ -239,6 +248,42 @@ public sealed class McpWireTests
             Assert.Contains("notifications/progress", rest1, StringComparison.Ordinal);
             Assert.Contains("id: e1\n", rest1, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// Found by fuzzing (tests/fuzz, target sse): the filter matched a list result to its request by the id's JSON
+    /// text, so an agent that spelled its id 1.0 or "\u0061" got the whole list from a server that echoes ids as it
+    /// parsed them (1, "a"; as the TypeScript SDK does). Ids are matched by value now.
+    /// </summary>
+    [Theory]
+    [InlineData("1.0", "1", false)]
+    [InlineData("1.0", "1", true)]
+    [InlineData("-0", "0", false)]
+    [InlineData("\"\\u0061\"", "\"a\"", true)]
+    public async Task ToolsList_AnsweredWithItsIdSpelledAnotherWay_IsFiltered(string sentId, string echoedId, bool sse)
+    {
+        await using var stub = await StubMcpServer.StartAsync();
+        stub.Handler = async (c, _) =>
+        {
+            var page = $$$"""{"jsonrpc":"2.0","id":{{{echoedId}}},"result":{"tools":[{"name":"list_issues"},{"name":"delete_repository"}]}}""";
+            if (!sse)
+            {
+                await StubMcpServer.JsonAsync(c, page);
+                return;
+            }
+
+            c.Response.ContentType = "text/event-stream";
+            await c.Response.WriteAsync($"event: message\ndata: {page}\n\n");
+        };
+        var (bed, policy) = await McpBed.StartAsync(stub.Url);
+        await using var bedScope = bed;
+        using var policyScope = policy;
+        using var client = bed.Agent(McpBed.Reader);
+
+        using var response = await client.SendAsync(Post(McpBed.Endpoint(bed), $$$"""{"jsonrpc":"2.0","id":{{{sentId}}},"method":"tools/list","params":{}}"""));
+
+        var (page, _) = await ResultAsync(response, sse);
+        Assert.Equal(["list_issues"], page.GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("name").GetString()));
     }
 
     private static async Task<(JsonElement Result, string Raw)> ResultAsync(HttpResponseMessage response, bool sse)

@@ -19,7 +19,7 @@ namespace SidecarProxy.Fuzz;
 /// parser's documented rejections; anything else escapes, and an escaping exception is a finding (afl records it
 /// as a crash). Checks of invariants throw <see cref="FuzzInvariantException"/>, which is never caught.
 /// </summary>
-internal static class Targets
+internal static partial class Targets
 {
     public static readonly IReadOnlyDictionary<string, Action<byte[]>> All = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     {
@@ -31,6 +31,8 @@ internal static class Targets
         ["rego"] = Rego,
         ["decision"] = Decision,
         ["opa"] = Opa,
+        ["mcp"] = Mcp,
+        ["sse"] = Sse,
     };
 
     // Strings are decoded leniently (invalid UTF-8 becomes U+FFFD), as File.ReadAllText and header values would.
