@@ -76,24 +76,27 @@ internal static class JsonRpcParser
         errorCode = 0;
         error = null;
         errorId = null;
+
+        // Strings that are not valid Unicode parse, but reading one (an id, a method, a name, or a member name when
+        // looking for repeated ones below) throws: not JSON here.
+        if (!JsonText.HasValidStrings(body.Span))
+        {
+            errorCode = JsonRpcErrors.ParseError;
+            error = "Parse error: a string is not valid Unicode";
+            return null;
+        }
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = JsonText.MaxDepth });
+            // A member name twice in one object is refused: the sidecar would decide on one value (the last) and a
+            // server whose reader takes the first would act on the other, e.g. call a tool the policy never saw.
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = JsonText.MaxDepth, AllowDuplicateProperties = false });
         }
         catch (JsonException)
         {
             errorCode = JsonRpcErrors.ParseError;
             error = "Parse error";
-            return null;
-        }
-
-        // Strings that are not valid Unicode parse, but reading one (an id, a method, a name) throws: not JSON here.
-        if (!JsonText.HasValidStrings(body.Span))
-        {
-            document.Dispose();
-            errorCode = JsonRpcErrors.ParseError;
-            error = "Parse error: a string is not valid Unicode";
             return null;
         }
 

@@ -158,6 +158,10 @@ public sealed class McpWireTests
 
         // Answers are matched to requests by id: two requests of a batch with one id (by value) are ambiguous.
         { """[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":1.0,"method":"tools/list"}]""", 400, -32600 },
+
+        // A member named twice: the policy would see one tool (or argument) and a server reading the first another.
+        { """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_issues","name":"delete_repository"}}""", 400, -32700 },
+        { """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_issues","arguments":{"repo":"a","repo":"b"}}}""", 400, -32700 },
     };
 
     [Theory]

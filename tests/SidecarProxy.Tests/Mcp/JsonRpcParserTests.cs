@@ -24,6 +24,15 @@ public sealed class JsonRpcParserTests
     public void EscapedLoneSurrogate_IsAParseError(string body) =>
         Assert.Equal(JsonRpcErrors.ParseError, Rejection(body));
 
+    // The policy would see one value and a server that reads the first member another: refused, never forwarded.
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_issues","name":"delete_repository"}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/call","params":{"name":"delete_repository"}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"repo":"acme/app","repo":"acme/secret"}}}""")]
+    [InlineData("""[{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}]""")]
+    public void RepeatedMemberName_IsAParseError(string body) =>
+        Assert.Equal(JsonRpcErrors.ParseError, Rejection(body));
+
     [Fact]
     public void InvalidUtf8InAString_IsAParseError()
     {
