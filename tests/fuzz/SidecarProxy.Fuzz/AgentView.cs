@@ -283,6 +283,20 @@ internal static class AgentView
         return IsValidUnicode(root);
     }
 
+    /// <summary>Whether some object names a member twice, names compared as readers see them (escapes decoded).</summary>
+    public static bool HasRepeatedMemberName(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => NamesRepeat(value) || value.EnumerateObject().Any(m => HasRepeatedMemberName(m.Value)),
+        JsonValueKind.Array => value.EnumerateArray().Any(HasRepeatedMemberName),
+        _ => false,
+    };
+
+    private static bool NamesRepeat(JsonElement value)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        return value.EnumerateObject().Any(m => !names.Add(Unescape(NameLiteral(m))));
+    }
+
     private static bool IsValidUnicode(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Object => value.EnumerateObject().All(m => IsValidUnicode(Unescape(NameLiteral(m))) && IsValidUnicode(m.Value)),

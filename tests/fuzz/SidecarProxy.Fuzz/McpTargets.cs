@@ -50,7 +50,9 @@ internal static partial class Targets
         if (messages is null)
         {
             Check(error is not null && errorCode is JsonRpcErrors.ParseError or JsonRpcErrors.InvalidRequest, "a rejection without a JSON-RPC error");
-            Check((errorCode == JsonRpcErrors.ParseError) == (document is null || !AgentView.IsValidUnicode(body.Span, document.RootElement)),
+            // -32700: not JSON, a string that is not valid Unicode, or a member named twice in one object.
+            Check((errorCode == JsonRpcErrors.ParseError) == (document is null || !AgentView.IsValidUnicode(body.Span, document.RootElement)
+                    || AgentView.HasRepeatedMemberName(document.RootElement)),
                 "Parse error disagrees with the JSON reader");
             Check(errorId is null || errorId.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number, "the rejection's id is not a string or number");
             CheckAnswer(errorId, errorCode, error!);
@@ -61,6 +63,7 @@ internal static partial class Targets
         // errorId is only meaningful with a rejection (on success it is the last message's id).
         Check(errorCode == 0 && error is null, "an accepted body with an error");
         Check(document is not null && AgentView.IsValidUnicode(body.Span, document.RootElement), "accepted what the JSON reader rejects, or strings that are not Unicode");
+        Check(!AgentView.HasRepeatedMemberName(document!.RootElement), "accepted an object that names a member twice");
         var root = document!.RootElement;
         Check(batch == (root.ValueKind == JsonValueKind.Array), "batch flag disagrees with the body");
         Check(messages.Count == (batch ? root.GetArrayLength() : 1), "message count differs from the body's");
