@@ -60,7 +60,7 @@ internal sealed partial class ApprovalGate(
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
         {
             LogGateFailed(logger, ex, request.ToolId);
-            await denials.DenyAsync(context, DenialCode.ApprovalUnavailable, "the approval could not be processed", null, DecisionExtensions(decision));
+            await denials.DenyAsync(context, DenialCode.ApprovalUnavailable, "the approval could not be processed", null, decision.ProblemExtensions());
             return null;
         }
     }
@@ -70,7 +70,7 @@ internal sealed partial class ApprovalGate(
         if (!Enabled)
         {
             // Nobody could decide: the request stays refused, as without an approval stage.
-            await denials.DenyAsync(context, DenialCode.ApprovalRequired, decision.Reason, null, DecisionExtensions(decision));
+            await denials.DenyAsync(context, DenialCode.ApprovalRequired, decision.Reason, null, decision.ProblemExtensions());
             return null;
         }
 
@@ -78,7 +78,7 @@ internal sealed partial class ApprovalGate(
         if (body is null)
         {
             await denials.DenyAsync(context, DenialCode.ApprovalBodyTooLarge,
-                $"a request that needs an approval may carry at most {_options.MaxBodyBytes} bytes of body", null, DecisionExtensions(decision));
+                $"a request that needs an approval may carry at most {_options.MaxBodyBytes} bytes of body", null, decision.ProblemExtensions());
             return null;
         }
 
@@ -97,7 +97,7 @@ internal sealed partial class ApprovalGate(
         }
         catch (ApprovalCapacityException)
         {
-            await denials.DenyAsync(context, DenialCode.ApprovalUnavailable, "too many approvals are pending; try again later", null, DecisionExtensions(decision));
+            await denials.DenyAsync(context, DenialCode.ApprovalUnavailable, "too many approvals are pending; try again later", null, decision.ProblemExtensions());
             return null;
         }
 
@@ -106,7 +106,7 @@ internal sealed partial class ApprovalGate(
             return await HoldAsync(context, request, record, digest);
         }
 
-        var extensions = DecisionExtensions(decision) ?? new Dictionary<string, string>();
+        var extensions = decision.ProblemExtensions() ?? new Dictionary<string, string>();
         extensions["approval_id"] = record.Id;
         extensions["approval_url"] = ApprovalUrl(record.Id);
         extensions["expires_at"] = PolicyInputBuilder.Rfc3339(record.ExpiresAt);
@@ -262,9 +262,6 @@ internal sealed partial class ApprovalGate(
         var console = _options.ConsoleUrl ?? listeners.GetUrl(ListenerKind.Admin);
         return console.ToString().TrimEnd('/') + "/approvals/" + id;
     }
-
-    private static Dictionary<string, string>? DecisionExtensions(PolicyDecision decision) =>
-        decision.DecisionId is null ? null : new Dictionary<string, string> { ["decision_id"] = decision.DecisionId };
 
     /// <summary>What approvers see of a request (also used by the MCP stage for one JSON-RPC message as the body).</summary>
     internal ApprovalContext BuildContext(HttpContext context, PolicyRequest request, PolicyDecision decision, byte[] body, string bodyHash)

@@ -45,6 +45,10 @@ internal sealed record PolicyDecision
     /// <summary>The policy revision that produced this decision, for the audit trail.</summary>
     public string? PolicyRevision { get; init; }
 
+    /// <summary>The problem members a refusal on this decision carries: its <c>decision_id</c>, when there is one.</summary>
+    public Dictionary<string, string>? ProblemExtensions() =>
+        DecisionId is null ? null : new Dictionary<string, string>(1) { ["decision_id"] = DecisionId };
+
     public static PolicyDecision Deny(string reason) => new() { Allowed = false, Reason = reason };
 
     public static PolicyDecision Allow(string? reason = null) => new() { Allowed = true, Reason = reason };

@@ -61,8 +61,7 @@ internal sealed partial class PolicyDecisionMiddleware(
         if (deciding.IsCompletedSuccessfully && deciding.Result is { Allowed: true, RequireApproval: false, Contain: null } allowed)
         {
             context.Features.Set<IPolicyDecisionFeature>(new PolicyDecisionFeature(request, allowed));
-            context.FindOutcome()?.Allow();
-            return next(context);
+            return ForwardAsync(context);
         }
 
         return DecideAsync(context, tool, request, deciding);
@@ -103,9 +102,7 @@ internal sealed partial class PolicyDecisionMiddleware(
         }
 
         context.Features.Set<IPolicyDecisionFeature>(new PolicyDecisionFeature(request, decision));
-        var extensions = decision.DecisionId is null
-            ? null
-            : new Dictionary<string, string> { ["decision_id"] = decision.DecisionId };
+
         // A contain (revoke or quarantine the task or identity) applies whatever else the decision says.
         if (decision.Contain is not null && !await containment.ApplyAsync(context, request, decision))
         {
@@ -117,7 +114,7 @@ internal sealed partial class PolicyDecisionMiddleware(
         {
             if (approvals is null)
             {
-                await denials.DenyAsync(context, DenialCode.ApprovalRequired, decision.Reason, null, extensions);
+                await denials.DenyAsync(context, DenialCode.ApprovalRequired, decision.Reason, null, decision.ProblemExtensions());
                 return;
             }
 
@@ -129,20 +126,23 @@ internal sealed partial class PolicyDecisionMiddleware(
 
             (request, decision) = approved;
             context.Features.Set<IPolicyDecisionFeature>(new PolicyDecisionFeature(request, decision));
-            extensions = decision.DecisionId is null
-                ? null
-                : new Dictionary<string, string> { ["decision_id"] = decision.DecisionId };
         }
 
         if (!decision.Allowed)
         {
             var status = decision.HttpStatus is >= 400 and <= 599 ? decision.HttpStatus : null;
-            await denials.DenyAsync(context, DenialCode.PolicyDenied, decision.Body ?? decision.Reason, status, extensions);
+            await denials.DenyAsync(context, DenialCode.PolicyDenied, decision.Body ?? decision.Reason, status, decision.ProblemExtensions());
             return;
         }
 
+        await ForwardAsync(context);
+    }
+
+    /// <summary>An allowed request (its decision already recorded in the features) goes on to the credential stage.</summary>
+    private Task ForwardAsync(HttpContext context)
+    {
         context.FindOutcome()?.Allow();
-        await next(context);
+        return next(context);
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Policy decision failed for tool {ToolId}; denying")]
